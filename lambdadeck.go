@@ -1,0 +1,180 @@
+// Package lambdadeck holds the domain vocabulary shared by every part of
+// lambdadeck: functions loaded from a template, invocations and their
+// outcomes, and the small closed set of error codes that the web layer maps to
+// HTTP statuses in one place. It depends on nothing but the standard library.
+package lambdadeck
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Lambda's limits, as the reference gives them.
+const (
+	// MaxSyncPayload is the largest synchronous request payload Lambda accepts:
+	// "Request must be smaller than 6291456 bytes".
+	MaxSyncPayload = 6 * 1024 * 1024
+	// MaxAsyncPayload is the largest asynchronous (Event) request payload.
+	MaxAsyncPayload = 1024 * 1024
+	// MaxResponsePayload is the largest response a runtime may post
+	// (6 MiB + 100 bytes, RIE's MaxPayloadSize).
+	MaxResponsePayload = 6*1024*1024 + 100
+
+	DefaultTimeout     = 3 * time.Second
+	DefaultMemoryMB    = 128
+	DefaultConcurrency = 10
+	DefaultRegion      = "us-east-1"
+	DefaultAccountID   = "123456789012"
+	LatestVersion      = "$LATEST"
+)
+
+// Function is one Lambda function as configured in a template.
+type Function struct {
+	Name         string            // FunctionName when a plain string, else the logical ID
+	LogicalID    string            // the resource's logical ID in the template
+	Runtime      string            // e.g. nodejs20.x, python3.12, provided.al2023
+	Handler      string            // e.g. index.handler, src/app.handler
+	CodeDir      string            // absolute path of CodeUri
+	Environment  map[string]string // Environment.Variables, after Globals
+	Timeout      time.Duration     // Timeout (default 3 s)
+	MemoryMB     int               // MemorySize (default 128)
+	Architecture string            // x86_64 or arm64
+	LogFormat    string            // LoggingConfig.LogFormat: Text or JSON
+	LogLevel     string            // LoggingConfig.ApplicationLogLevel
+	BuildMethod  string            // Metadata.BuildMethod (go1.x, makefile, ...)
+	Concurrency  int               // ReservedConcurrentExecutions, else DefaultConcurrency
+	Description  string
+	// NotRunnable says why lambdadeck cannot run this function here (image
+	// package, inline code, missing runtime); empty when it can.
+	NotRunnable string
+}
+
+// Runnable reports whether lambdadeck can run the function.
+func (f Function) Runnable() bool { return f.NotRunnable == "" }
+
+// ARN is the unqualified function ARN lambdadeck presents to handlers and
+// API clients.
+func (f Function) ARN() string {
+	return "arn:aws:lambda:" + DefaultRegion + ":" + DefaultAccountID + ":function:" + f.Name
+}
+
+// Status is where an invocation stands.
+type Status string
+
+const (
+	StatusQueued      Status = "queued"      // accepted (async), not yet started
+	StatusRunning     Status = "running"     // the event was handed to an instance
+	StatusSucceeded   Status = "succeeded"   // the handler returned a response
+	StatusFailed      Status = "failed"      // the handler or runtime reported an error
+	StatusTimedOut    Status = "timed_out"   // the deadline passed; the instance was killed
+	StatusCrashed     Status = "crashed"     // the runtime process died (exit, signal, out of memory)
+	StatusInterrupted Status = "interrupted" // lambdadeck stopped while it was running
+)
+
+// Statuses lists every status, in the order filters show them.
+var Statuses = []Status{StatusSucceeded, StatusFailed, StatusTimedOut, StatusCrashed, StatusRunning, StatusQueued, StatusInterrupted}
+
+// Valid reports whether s is one of the known statuses.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Finished reports whether the invocation has reached a final status.
+func (s Status) Finished() bool {
+	return s != StatusQueued && s != StatusRunning
+}
+
+// Source says where an invocation came from.
+type Source string
+
+const (
+	SourceBrowser Source = "browser"
+	SourceCLI     Source = "cli"
+	SourceAPI     Source = "api"
+	SourceTest    Source = "test"
+)
+
+// CognitoIdentity is the identity passed to a handler (context.identity).
+type CognitoIdentity struct {
+	CognitoIdentityID     string `json:"cognitoIdentityId"`
+	CognitoIdentityPoolID string `json:"cognitoIdentityPoolId"`
+}
+
+// InvokeRequest is what every entry point (browser form, CLI, Invoke API)
+// builds to run a function once.
+type InvokeRequest struct {
+	Function string
+	Event    []byte // the event, JSON
+	// ClientContext is the decoded client context JSON (the Invoke API takes it
+	// base64-encoded); empty for none.
+	ClientContext []byte
+	Identity      *CognitoIdentity
+	Env           map[string]string // per-invocation environment overrides
+	Source        Source
+	UserAgent     string
+	FixtureID     int64 // the fixture the event came from, 0 for none
+	// Async asks for an Event invocation: the record is written as queued and
+	// the call returns at once; the outcome is recorded when it completes.
+	Async bool
+}
+
+// FunctionError is the error a handler or the runtime reported, parsed from
+// the error payload.
+type FunctionError struct {
+	Type    string   `json:"errorType"`
+	Message string   `json:"errorMessage"`
+	Stack   []string `json:"stack,omitempty"`
+}
+
+// Invocation is one run of a function, as recorded in the history.
+type Invocation struct {
+	ID        int64 // store row id; 0 until stored
+	RequestID string
+	Function  string
+	Source    Source
+	UserAgent string
+	FixtureID int64
+
+	Event         json.RawMessage
+	Context       json.RawMessage // the context object as passed to the handler
+	ClientContext json.RawMessage
+	Identity      json.RawMessage
+	EnvOverrides  map[string]string
+
+	// Payload is what the caller receives: the response body the runtime
+	// posted, or the error JSON when the invocation failed.
+	Payload     []byte
+	ContentType string
+	Error       *FunctionError // nil when the invocation succeeded
+
+	Logs          string
+	LogsTruncated bool
+
+	Status          Status
+	Cold            bool
+	InitDuration    time.Duration
+	Duration        time.Duration
+	BilledDuration  time.Duration
+	MemorySizeMB    int
+	MaxMemoryUsedMB int
+	OutOfMemory     bool
+
+	StartedAt time.Time
+	EndedAt   time.Time
+}
+
+// Failed reports whether the function returned an error (X-Amz-Function-Error).
+func (inv *Invocation) Failed() bool { return inv.Error != nil }
+
+// InvocationRecorder keeps invocations: the invoker writes each one as
+// running before the event is delivered and completes it afterwards.
+type InvocationRecorder interface {
+	BeginInvocation(ctx context.Context, inv *Invocation) error
+	FinishInvocation(ctx context.Context, inv *Invocation) error
+}
