@@ -1,0 +1,202 @@
+// Package store keeps lambdadeck's state in one SQLite file: the invocation
+// history now, fixtures later. It uses modernc.org/sqlite (no cgo) with two
+// connection pools on the same file: a single-connection write pool, so
+// writers queue in Go instead of failing with SQLITE_BUSY, and a read pool
+// that WAL mode lets run beside it. The schema comes from numbered SQL files
+// embedded from migrations/, applied in order at Open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// migrationFiles holds the schema, one numbered file per step. Adding a
+// migration is adding a file: NNNN_name.sql.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Pragmas for every connection, in the order they must run: busy_timeout
+// first, so that the others wait for a lock rather than fail.
+const dsnPragmas = "_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)" +
+	"&_pragma=foreign_keys(ON)" +
+	"&_pragma=synchronous(NORMAL)"
+
+// DB is an open lambdadeck database.
+type DB struct {
+	path  string
+	write *sql.DB // one connection: every write goes through it, in turn
+	read  *sql.DB // several connections for concurrent readers
+
+	// recovered is how many invocations Open found still running or queued
+	// and marked interrupted.
+	recovered int
+
+	// Statements of the warm path, prepared once.
+	insertInvocation *sql.Stmt
+	updateInvocation *sql.Stmt
+	selectInvocation *sql.Stmt
+}
+
+// Open opens (creating if needed) the database at path, brings its schema up
+// to date and marks invocations left running by a previous process as
+// interrupted.
+func Open(ctx context.Context, path string) (*DB, error) {
+	migrations, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: embedded migrations: %w", err)
+	}
+	return openWithMigrations(ctx, path, migrations)
+}
+
+// openWithMigrations is Open with the migrations read from fsys, so tests can
+// feed it broken or extra ones.
+func openWithMigrations(ctx context.Context, path string, fsys fs.FS) (_ *DB, err error) {
+	if path == "" {
+		return nil, errors.New("store: no database path")
+	}
+	migrations, err := loadMigrations(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("store: create database directory: %w", err)
+	}
+
+	db := &DB{path: path}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+
+	base, err := dsn(path)
+	if err != nil {
+		return nil, err
+	}
+	// The write pool opens (and so creates and switches to WAL) first, and
+	// migrates before any reader exists.
+	if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetMaxIdleConns(1)
+	db.write.SetConnMaxLifetime(0)
+	if err := db.write.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, db.write, migrations); err != nil {
+		return nil, err
+	}
+	if db.recovered, err = recoverInterrupted(ctx, db.write); err != nil {
+		return nil, err
+	}
+
+	if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	readers := max(4, runtime.NumCPU())
+	db.read.SetMaxOpenConns(readers)
+	db.read.SetMaxIdleConns(readers)
+	if err := db.read.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+
+	if err := db.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn is the driver data source name for the file at path: an absolute
+// file: URI (escaped, so any file name works) with the pragmas.
+func dsn(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("store: database path %q: %w", path, err)
+	}
+	u := url.URL{Path: filepath.ToSlash(abs)}
+	return "file:" + u.EscapedPath() + "?" + dsnPragmas, nil
+}
+
+// recoverInterrupted marks every invocation still running or queued as
+// interrupted: the process that was running it is gone.
+func recoverInterrupted(ctx context.Context, write *sql.DB) (int, error) {
+	res, err := write.ExecContext(ctx,
+		`UPDATE invocations SET status = 'interrupted' WHERE status IN ('running', 'queued')`)
+	if err != nil {
+		return 0, fmt.Errorf("store: mark interrupted invocations: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: mark interrupted invocations: %w", err)
+	}
+	return int(n), nil
+}
+
+// prepare prepares the statements every invocation uses.
+func (db *DB) prepare(ctx context.Context) error {
+	var err error
+	if db.insertInvocation, err = db.write.PrepareContext(ctx, insertInvocationSQL); err != nil {
+		return fmt.Errorf("store: prepare insert invocation: %w", err)
+	}
+	if db.updateInvocation, err = db.write.PrepareContext(ctx, updateInvocationSQL); err != nil {
+		return fmt.Errorf("store: prepare update invocation: %w", err)
+	}
+	if db.selectInvocation, err = db.read.PrepareContext(ctx, selectInvocationSQL); err != nil {
+		return fmt.Errorf("store: prepare select invocation: %w", err)
+	}
+	return nil
+}
+
+// Path returns the path the database was opened with.
+func (db *DB) Path() string { return db.path }
+
+// Recovered returns how many invocations Open found still running or queued
+// (their process died with them) and marked interrupted.
+func (db *DB) Recovered() int { return db.recovered }
+
+// Ping checks that both pools can reach the database.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := db.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. It is safe to call on a partly opened DB.
+func (db *DB) Close() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{db.insertInvocation, db.updateInvocation, db.selectInvocation} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		// Let SQLite refresh its planner statistics, as it recommends on close.
+		_, _ = db.write.Exec(`PRAGMA optimize`)
+		errs = append(errs, db.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
