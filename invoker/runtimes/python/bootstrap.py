@@ -1,0 +1,26 @@
+"""Entry point of lambdadeck's Python runtime.
+
+lambdadeck starts it as ``python3 <dir>/python/bootstrap.py`` with the
+function's code directory as working directory and Lambda's environment
+(``_HANDLER``, ``AWS_LAMBDA_RUNTIME_API``, ``LAMBDA_TASK_ROOT``...). It loads
+the handler and serves invocations from the Runtime API until the process is
+killed, the handler calls ``sys.exit()``, or the Runtime API fails.
+"""
+
+import os
+import sys
+
+# The runtime's own modules are imported while this script's folder is still
+# sys.path[0]; afterwards the folder leaves sys.path so that the user's code
+# resolves imports exactly as on Lambda, task root first.
+from lambdadeck_runtime import runtime  # noqa: E402
+
+
+def _main():
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    sys.path[0] = task_root
+    runtime.main(task_root, os.environ.get("_HANDLER", ""))
+
+
+if __name__ == "__main__":
+    _main()
