@@ -1,0 +1,368 @@
+// Package invoker runs Lambda handlers as AWS Lambda does: each function
+// instance is a real process speaking the Runtime API to a listener of
+// lambdadeck's, with Lambda's environment, timeouts, memory limit, warm reuse
+// and START/END/REPORT log lines. Every invocation is recorded through a
+// lambdadeck.InvocationRecorder before its event is delivered.
+package invoker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/runtimes"
+)
+
+// Config configures an Invoker.
+type Config struct {
+	Functions []lambdadeck.Function
+	// Recorder keeps every invocation (the store); nil records nothing.
+	Recorder lambdadeck.InvocationRecorder
+	// StateDir is where lambdadeck writes its bootstraps (.lambdadeck).
+	StateDir string
+	Logger   *slog.Logger
+	// IdleTimeout stops instances idle for this long (default 10 minutes).
+	IdleTimeout time.Duration
+	// QueueSize bounds how many invocations may wait per function when all
+	// its instances are busy (default 100).
+	QueueSize int
+	// InitTimeout is Lambda's 10 s limit on the init phase.
+	InitTimeout time.Duration
+}
+
+// Invoker runs functions. It is safe for concurrent use.
+type Invoker struct {
+	cfg      Config
+	log      *slog.Logger
+	dirs     runtimes.Dirs
+	interp   *interpreters
+	names    []string
+	funcs    map[string]lambdadeck.Function
+	specs    map[string]launchSpec
+	pools    map[string]*pool
+	reaper   *time.Ticker
+	done     chan struct{}
+	inflight sync.WaitGroup // running and queued invocations
+	busyMu   sync.Mutex
+	busy     map[*instance]struct{}
+	closing  bool
+}
+
+// New prepares the functions: it writes the bootstraps, finds the local
+// interpreters, and marks functions that cannot run here with the reason.
+// No process starts until the first invocation.
+func New(cfg Config) (*Invoker, error) {
+	if cfg.StateDir == "" {
+		return nil, fmt.Errorf("invoker: no state directory")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 10 * time.Minute
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 100
+	}
+	if cfg.InitTimeout <= 0 {
+		cfg.InitTimeout = 10 * time.Second
+	}
+	dirs, err := runtimes.Install(cfg.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	iv := &Invoker{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		dirs:   dirs,
+		interp: &interpreters{},
+		funcs:  map[string]lambdadeck.Function{},
+		specs:  map[string]launchSpec{},
+		pools:  map[string]*pool{},
+		done:   make(chan struct{}),
+		busy:   map[*instance]struct{}{},
+	}
+	for _, fn := range cfg.Functions {
+		if _, dup := iv.funcs[fn.Name]; dup {
+			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "two functions are named %q", fn.Name)
+		}
+		fn = withDefaults(fn)
+		if fn.Runnable() {
+			spec, err := resolveLaunch(fn, dirs, iv.interp)
+			if err != nil {
+				fn.NotRunnable = err.Error()
+			} else {
+				iv.specs[fn.Name] = spec
+			}
+		}
+		iv.funcs[fn.Name] = fn
+		iv.names = append(iv.names, fn.Name)
+		iv.pools[fn.Name] = newPool(fn, cfg.QueueSize)
+	}
+	sort.Strings(iv.names)
+	iv.reaper = time.NewTicker(min(cfg.IdleTimeout/2, 30*time.Second))
+	go iv.reapLoop()
+	return iv, nil
+}
+
+func withDefaults(fn lambdadeck.Function) lambdadeck.Function {
+	if fn.Timeout <= 0 {
+		fn.Timeout = lambdadeck.DefaultTimeout
+	}
+	if fn.MemoryMB <= 0 {
+		fn.MemoryMB = lambdadeck.DefaultMemoryMB
+	}
+	if fn.Concurrency <= 0 {
+		fn.Concurrency = lambdadeck.DefaultConcurrency
+	}
+	return fn
+}
+
+func (iv *Invoker) reapLoop() {
+	for {
+		select {
+		case <-iv.done:
+			return
+		case <-iv.reaper.C:
+			for _, p := range iv.pools {
+				p.reapIdle(iv.cfg.IdleTimeout)
+			}
+		}
+	}
+}
+
+// Functions returns every function, sorted by name.
+func (iv *Invoker) Functions() []lambdadeck.Function {
+	out := make([]lambdadeck.Function, 0, len(iv.names))
+	for _, n := range iv.names {
+		out = append(out, iv.funcs[n])
+	}
+	return out
+}
+
+// Function returns the named function, or ENOTFOUND.
+func (iv *Invoker) Function(name string) (lambdadeck.Function, error) {
+	fn, ok := iv.funcs[name]
+	if !ok {
+		return lambdadeck.Function{}, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "Function not found: %s", name)
+	}
+	return fn, nil
+}
+
+// Interpreter reports which local executable serves fn's runtime.
+func (iv *Invoker) Interpreter(fn lambdadeck.Function) *Interpreter {
+	switch runtimeFamily(fn.Runtime) {
+	case "node":
+		return iv.interp.node()
+	case "python":
+		return iv.interp.python(fn.Runtime)
+	}
+	return nil
+}
+
+// PoolStats reports a function's live, idle and queued counts.
+func (iv *Invoker) PoolStats(name string) (live, idle, queued int) {
+	if p, ok := iv.pools[name]; ok {
+		return p.stats()
+	}
+	return 0, 0, 0
+}
+
+// Retire stops the named function's warm instances so that the next
+// invocation starts fresh (used when its code changes).
+func (iv *Invoker) Retire(name string) {
+	if p, ok := iv.pools[name]; ok {
+		p.retire()
+	}
+}
+
+// Invoke runs one invocation and returns it once it has finished and been
+// recorded (or, for req.Async, once it has been queued). The function's
+// outcome, including its errors, timeouts and crashes, is in the returned
+// invocation; err reports bad requests (EINVALID, ENOTFOUND, ETOOLARGE),
+// throttling (ETHROTTLED) and lambdadeck's own failures.
+func (iv *Invoker) Invoke(ctx context.Context, req lambdadeck.InvokeRequest) (*lambdadeck.Invocation, error) {
+	fn, err := iv.Function(req.Function)
+	if err != nil {
+		return nil, err
+	}
+	if !fn.Runnable() {
+		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
+	}
+	if err := validateRequest(&req); err != nil {
+		return nil, err
+	}
+	inv := &lambdadeck.Invocation{
+		RequestID:     uuid.NewString(),
+		Function:      fn.Name,
+		Source:        req.Source,
+		UserAgent:     req.UserAgent,
+		FixtureID:     req.FixtureID,
+		Event:         json.RawMessage(req.Event),
+		ClientContext: json.RawMessage(req.ClientContext),
+		EnvOverrides:  req.Env,
+		Status:        lambdadeck.StatusRunning,
+		MemorySizeMB:  fn.MemoryMB,
+		StartedAt:     time.Now().UTC(),
+	}
+	if req.Identity != nil {
+		inv.Identity, _ = json.Marshal(req.Identity)
+	}
+	p := iv.pools[fn.Name]
+	spec := iv.specs[fn.Name]
+
+	if !iv.enter() {
+		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
+	}
+	if req.Async {
+		inv.Status = lambdadeck.StatusQueued
+		if err := iv.record(ctx, inv, true); err != nil {
+			iv.inflight.Done()
+			return nil, err
+		}
+		queued := *inv
+		go func() {
+			defer iv.inflight.Done()
+			ctx := context.WithoutCancel(ctx)
+			in, err := p.acquire(ctx, spec, len(req.Env) > 0)
+			if err != nil {
+				iv.abandon(ctx, inv, err)
+				return
+			}
+			inv.Status = lambdadeck.StatusRunning
+			inv.StartedAt = time.Now().UTC()
+			if err := iv.record(ctx, inv, false); err != nil {
+				iv.log.Error("recording async invocation", "request_id", inv.RequestID, "err", err)
+			}
+			if err := iv.run(ctx, p, spec, in, fn, inv, req); err != nil {
+				iv.log.Error("async invocation", "request_id", inv.RequestID, "err", err)
+			}
+		}()
+		return &queued, nil
+	}
+	defer iv.inflight.Done()
+
+	in, err := p.acquire(ctx, spec, len(req.Env) > 0)
+	if err != nil {
+		return nil, err
+	}
+	// The invocation is recorded as running before the event is delivered,
+	// so nothing is lost if lambdadeck dies mid-run.
+	inv.StartedAt = time.Now().UTC()
+	if err := iv.record(ctx, inv, true); err != nil {
+		p.release(in, len(req.Env) == 0 && in.cmd != nil, spec)
+		return nil, err
+	}
+	// The caller going away does not stop a running handler, as on Lambda;
+	// the outcome is still recorded.
+	return inv, iv.run(context.WithoutCancel(ctx), p, spec, in, fn, inv, req)
+}
+
+// enter counts an invocation in, unless lambdadeck is shutting down.
+func (iv *Invoker) enter() bool {
+	iv.busyMu.Lock()
+	defer iv.busyMu.Unlock()
+	if iv.closing {
+		return false
+	}
+	iv.inflight.Add(1)
+	return true
+}
+
+func validateRequest(req *lambdadeck.InvokeRequest) error {
+	if len(req.Event) == 0 {
+		req.Event = []byte("{}")
+	}
+	limit := lambdadeck.MaxSyncPayload
+	if req.Async {
+		limit = lambdadeck.MaxAsyncPayload
+	}
+	if len(req.Event) > limit {
+		return lambdadeck.Errorf(lambdadeck.ETOOLARGE, "the event is %d bytes; Lambda's limit for this invocation type is %d bytes", len(req.Event), limit)
+	}
+	if !json.Valid(req.Event) {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "the event is not valid JSON")
+	}
+	if len(req.ClientContext) > 0 && !json.Valid(req.ClientContext) {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "the client context is not valid JSON")
+	}
+	for k := range req.Env {
+		if err := checkOverride(k); err != nil {
+			return err
+		}
+	}
+	if req.Source == "" {
+		req.Source = lambdadeck.SourceCLI
+	}
+	return nil
+}
+
+func (iv *Invoker) record(ctx context.Context, inv *lambdadeck.Invocation, begin bool) error {
+	if iv.cfg.Recorder == nil {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if begin {
+		err = iv.cfg.Recorder.BeginInvocation(ctx, inv)
+	} else {
+		err = iv.cfg.Recorder.FinishInvocation(ctx, inv)
+	}
+	if err != nil {
+		return fmt.Errorf("invoker: recording invocation %s: %w", inv.RequestID, err)
+	}
+	return nil
+}
+
+// abandon records a queued invocation that never ran.
+func (iv *Invoker) abandon(ctx context.Context, inv *lambdadeck.Invocation, err error) {
+	inv.Status = lambdadeck.StatusInterrupted
+	inv.Error = &lambdadeck.FunctionError{Type: "lambdadeck.NotRun", Message: lambdadeck.ErrorMessage(err)}
+	inv.Payload = platformError(inv.Error.Type, inv.Error.Message)
+	inv.EndedAt = time.Now().UTC()
+	if rerr := iv.record(ctx, inv, false); rerr != nil {
+		iv.log.Error("recording abandoned invocation", "request_id", inv.RequestID, "err", rerr)
+	}
+}
+
+// Close stops every instance (killing its process group) and waits for
+// queued async invocations to be recorded. Invocations still running end as
+// interrupted.
+func (iv *Invoker) Close() error {
+	iv.busyMu.Lock()
+	if iv.closing {
+		iv.busyMu.Unlock()
+		return nil
+	}
+	iv.closing = true
+	busy := make([]*instance, 0, len(iv.busy))
+	for in := range iv.busy {
+		busy = append(busy, in)
+	}
+	iv.busyMu.Unlock()
+	close(iv.done)
+	iv.reaper.Stop()
+	for _, p := range iv.pools {
+		p.close()
+	}
+	for _, in := range busy {
+		in.kill()
+	}
+	iv.inflight.Wait()
+	for _, in := range busy {
+		in.stop()
+	}
+	return nil
+}
+
+func (iv *Invoker) isClosing() bool {
+	iv.busyMu.Lock()
+	defer iv.busyMu.Unlock()
+	return iv.closing
+}

@@ -1,0 +1,586 @@
+package invoker
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lambdadeck/lambdadeck"
+)
+
+// These tests drive the invoker through custom runtimes: bash scripts that
+// speak the Runtime API with curl, as the AWS docs' tutorial does. They test
+// the Runtime API server, supervision and bookkeeping independently of the
+// Node.js and Python bootstraps (node_test.go, python_test.go).
+
+// curlPreamble is a bootstrap's Runtime API helpers.
+const curlPreamble = `#!/bin/bash
+set -euo pipefail
+API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+HDRS="$(mktemp)"
+next() {
+  EVENT=$(curl -sS -D "$HDRS" "$API/invocation/next")
+  ID=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$HDRS" | tr -d '\r' | cut -d' ' -f2)
+}
+respond() { curl -sS -o /dev/null -X POST "$API/invocation/$ID/response" -d "$1"; }
+fail() { curl -sS -o /dev/null -X POST "$API/invocation/$ID/error" -d "$1"; }
+`
+
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH", tool)
+		}
+	}
+}
+
+// customFunction writes a bootstrap script into a temp dir and returns a
+// provided.al2023 function that runs it.
+func customFunction(t *testing.T, name, body string, mutate ...func(*lambdadeck.Function)) lambdadeck.Function {
+	t.Helper()
+	requireTools(t, "bash", "curl")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte(curlPreamble+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdadeck.Function{Name: name, Runtime: "provided.al2023", Handler: "unused", CodeDir: dir,
+		Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}
+	for _, m := range mutate {
+		m(&fn)
+	}
+	return fn
+}
+
+// memoryRecorder is a real in-memory InvocationRecorder used to check what
+// the invoker records and when.
+type memoryRecorder struct {
+	mu     sync.Mutex
+	begun  map[string]lambdadeck.Invocation
+	final  map[string]lambdadeck.Invocation
+	events []string
+}
+
+func (r *memoryRecorder) BeginInvocation(_ context.Context, inv *lambdadeck.Invocation) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.begun == nil {
+		r.begun, r.final = map[string]lambdadeck.Invocation{}, map[string]lambdadeck.Invocation{}
+	}
+	r.begun[inv.RequestID] = *inv
+	r.events = append(r.events, "begin:"+string(inv.Status))
+	return nil
+}
+
+func (r *memoryRecorder) FinishInvocation(_ context.Context, inv *lambdadeck.Invocation) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.final[inv.RequestID] = *inv
+	r.events = append(r.events, "finish:"+string(inv.Status))
+	return nil
+}
+
+func newTestInvoker(t *testing.T, rec lambdadeck.InvocationRecorder, fns ...lambdadeck.Function) *Invoker {
+	t.Helper()
+	iv, err := New(Config{Functions: fns, Recorder: rec, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { iv.Close() })
+	return iv
+}
+
+func invoke(t *testing.T, iv *Invoker, name, event string) *lambdadeck.Invocation {
+	t.Helper()
+	inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: name, Event: []byte(event), Source: lambdadeck.SourceCLI})
+	if err != nil {
+		t.Fatalf("invoke %s: %v", name, err)
+	}
+	return inv
+}
+
+func TestCustomRuntimeEcho(t *testing.T) {
+	fn := customFunction(t, "echo", `
+echo "init output"
+while true; do
+  next
+  echo "handling $ID"
+  respond "$EVENT"
+done`)
+	rec := &memoryRecorder{}
+	iv := newTestInvoker(t, rec, fn)
+
+	first := invoke(t, iv, "echo", `{"n":1}`)
+	if first.Status != lambdadeck.StatusSucceeded || string(first.Payload) != `{"n":1}` {
+		t.Fatalf("first: status %s payload %q logs:\n%s", first.Status, first.Payload, first.Logs)
+	}
+	if !first.Cold || first.InitDuration <= 0 {
+		t.Errorf("first invocation: cold=%v init=%v, want a cold start with an init duration", first.Cold, first.InitDuration)
+	}
+	for _, want := range []string{"init output\n", "START RequestId: " + first.RequestID + " Version: $LATEST\n",
+		"handling " + first.RequestID + "\n", "END RequestId: " + first.RequestID + "\n",
+		"REPORT RequestId: " + first.RequestID + "\tDuration: ", "\tMemory Size: 128 MB\tMax Memory Used: ", "\tInit Duration: "} {
+		if !strings.Contains(first.Logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, first.Logs)
+		}
+	}
+	if strings.Index(first.Logs, "init output") > strings.Index(first.Logs, "START") {
+		t.Errorf("init output should come before START:\n%s", first.Logs)
+	}
+	if first.MaxMemoryUsedMB <= 0 || first.MaxMemoryUsedMB > 128 {
+		t.Errorf("max memory used = %d MB, want a measured value", first.MaxMemoryUsedMB)
+	}
+
+	second := invoke(t, iv, "echo", `{"n":2}`)
+	if second.Cold || second.InitDuration != 0 || strings.Contains(second.Logs, "Init Duration") {
+		t.Errorf("second invocation should be warm: cold=%v init=%v\n%s", second.Cold, second.InitDuration, second.Logs)
+	}
+	if strings.Contains(second.Logs, "init output") || strings.Contains(second.Logs, first.RequestID) {
+		t.Errorf("second invocation's log has output of the first:\n%s", second.Logs)
+	}
+	if live, idle, _ := iv.PoolStats("echo"); live != 1 || idle != 1 {
+		t.Errorf("pool: live=%d idle=%d, want one warm instance reused", live, idle)
+	}
+	if got := rec.events; strings.Join(got, ",") != "begin:running,finish:succeeded,begin:running,finish:succeeded" {
+		t.Errorf("recorder saw %v", got)
+	}
+	var ctxRec map[string]any
+	if err := json.Unmarshal(first.Context, &ctxRec); err != nil || ctxRec["awsRequestId"] != first.RequestID ||
+		ctxRec["invokedFunctionArn"] != "arn:aws:lambda:us-east-1:123456789012:function:echo" || ctxRec["memoryLimitInMB"] != "128" {
+		t.Errorf("context record = %s (%v)", first.Context, err)
+	}
+}
+
+func TestRuntimeAPIHeadersAndEnvironment(t *testing.T) {
+	fn := customFunction(t, "env-dump", `
+while true; do
+  next
+  deadline=$(grep -i '^Lambda-Runtime-Deadline-Ms:' "$HDRS" | tr -d '\r' | cut -d' ' -f2)
+  arn=$(grep -i '^Lambda-Runtime-Invoked-Function-Arn:' "$HDRS" | tr -d '\r' | cut -d' ' -f2)
+  cc=$(grep -i '^Lambda-Runtime-Client-Context:' "$HDRS" | tr -d '\r' | cut -d' ' -f2-)
+  ident=$(grep -i '^Lambda-Runtime-Cognito-Identity:' "$HDRS" | tr -d '\r' | cut -d' ' -f2-)
+  trace=$(grep -i '^Lambda-Runtime-Trace-Id:' "$HDRS" | tr -d '\r' | cut -d' ' -f2-)
+  respond "{\"deadline\":$deadline,\"arn\":\"$arn\",\"cc\":$cc,\"identity\":$ident,\"trace\":\"$trace\",\"handler\":\"$_HANDLER\",\"name\":\"$AWS_LAMBDA_FUNCTION_NAME\",\"memory\":\"$AWS_LAMBDA_FUNCTION_MEMORY_SIZE\",\"version\":\"$AWS_LAMBDA_FUNCTION_VERSION\",\"group\":\"$AWS_LAMBDA_LOG_GROUP_NAME\",\"stream\":\"$AWS_LAMBDA_LOG_STREAM_NAME\",\"region\":\"$AWS_REGION\",\"root\":\"$LAMBDA_TASK_ROOT\",\"tz\":\"$TZ\",\"greeting\":\"${GREETING:-}\",\"override\":\"${EXTRA:-}\",\"exec\":\"${AWS_EXECUTION_ENV:-unset}\"}"
+done`, func(f *lambdadeck.Function) {
+		f.Environment = map[string]string{"GREETING": "hello", "AWS_REGION": "eu-west-1"}
+		f.MemoryMB = 256
+	})
+	iv := newTestInvoker(t, nil, fn)
+	before := time.Now()
+	inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{
+		Function: "env-dump", Event: []byte(`{}`),
+		ClientContext: []byte(`{"custom":{"k":"v"}}`),
+		Identity:      &lambdadeck.CognitoIdentity{CognitoIdentityID: "id-1", CognitoIdentityPoolID: "pool-1"},
+		Env:           map[string]string{"EXTRA": "yes"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(inv.Payload, &got); err != nil {
+		t.Fatalf("payload %q: %v\n%s", inv.Payload, err, inv.Logs)
+	}
+	deadline := time.UnixMilli(int64(got["deadline"].(float64)))
+	if d := deadline.Sub(before); d < 2*time.Second || d > 4*time.Second {
+		t.Errorf("deadline is %v after the call, want about the 3 s timeout", d)
+	}
+	want := map[string]any{
+		"arn": "arn:aws:lambda:us-east-1:123456789012:function:env-dump", "handler": "unused", "name": "env-dump",
+		"memory": "256", "version": "$LATEST", "group": "/aws/lambda/env-dump", "region": "us-east-1",
+		"root": fn.CodeDir, "tz": ":UTC", "greeting": "hello", "override": "yes", "exec": "unset",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if cc, _ := json.Marshal(got["cc"]); string(cc) != `{"custom":{"k":"v"}}` {
+		t.Errorf("client context header = %s", cc)
+	}
+	if id, _ := got["identity"].(map[string]any); id["cognitoIdentityId"] != "id-1" || id["cognitoIdentityPoolId"] != "pool-1" {
+		t.Errorf("identity header = %v", got["identity"])
+	}
+	if s, _ := got["stream"].(string); !strings.Contains(s, "/[$LATEST]") || len(s) != len("2006/01/02/[$LATEST]")+32 {
+		t.Errorf("log stream name = %q", s)
+	}
+	if tr, _ := got["trace"].(string); !strings.HasPrefix(tr, "Root=1-") {
+		t.Errorf("trace id = %q", tr)
+	}
+}
+
+func TestFunctionErrorPassesThrough(t *testing.T) {
+	fn := customFunction(t, "fails", `
+while true; do
+  next
+  fail '{"errorMessage":"bad thing","errorType":"Custom.Failure","stackTrace":["a","b"]}'
+done`)
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "fails", `{}`)
+	if inv.Status != lambdadeck.StatusFailed {
+		t.Fatalf("status = %s", inv.Status)
+	}
+	if string(inv.Payload) != `{"errorMessage":"bad thing","errorType":"Custom.Failure","stackTrace":["a","b"]}` {
+		t.Errorf("payload changed: %s", inv.Payload)
+	}
+	if inv.Error == nil || inv.Error.Type != "Custom.Failure" || inv.Error.Message != "bad thing" || len(inv.Error.Stack) != 2 {
+		t.Errorf("parsed error = %+v", inv.Error)
+	}
+	// The instance keeps running after a reported error.
+	again := invoke(t, iv, "fails", `{}`)
+	if again.Cold {
+		t.Error("an error report should not cost the instance")
+	}
+}
+
+func TestTimeoutKillsTheProcessGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	fn := customFunction(t, "hang", `
+while true; do
+  next
+  sleep 300 &
+  echo $! > `+pidFile+`
+  wait
+done`, func(f *lambdadeck.Function) { f.Timeout = time.Second })
+	rec := &memoryRecorder{}
+	iv := newTestInvoker(t, rec, fn)
+	inv := invoke(t, iv, "hang", `{}`)
+	if inv.Status != lambdadeck.StatusTimedOut {
+		t.Fatalf("status = %s, logs:\n%s", inv.Status, inv.Logs)
+	}
+	want := `{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ` + inv.RequestID + ` Error: Task timed out after 1.00 seconds"}`
+	if string(inv.Payload) != want {
+		t.Errorf("payload = %s\nwant      %s", inv.Payload, want)
+	}
+	if !strings.Contains(inv.Logs, inv.RequestID+" Task timed out after 1.00 seconds\nEND RequestId: "+inv.RequestID) {
+		t.Errorf("logs lack the timeout line:\n%s", inv.Logs)
+	}
+	if inv.Duration < time.Second || inv.Duration > 3*time.Second {
+		t.Errorf("duration = %v", inv.Duration)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := 0
+	for _, c := range strings.TrimSpace(string(data)) {
+		pid = pid*10 + int(c-'0')
+	}
+	// The grandchild (sleep) must be gone: the whole group was killed.
+	waitGone(t, pid)
+
+	// The next invocation re-initialises (suppressed init: no Init Duration).
+	next := invoke(t, iv, "hang", `{}`)
+	if next.Status != lambdadeck.StatusTimedOut || strings.Contains(next.Logs, "Init Duration") {
+		t.Errorf("after a timeout: status %s\n%s", next.Status, next.Logs)
+	}
+	if final := rec.final[inv.RequestID]; final.Status != lambdadeck.StatusTimedOut {
+		t.Errorf("recorded status = %s", final.Status)
+	}
+}
+
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if err := syscall.Kill(pid, 0); err != nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("process %d is still running", pid)
+}
+
+func TestCrashIsRuntimeExitError(t *testing.T) {
+	fn := customFunction(t, "crash", `
+next
+echo "about to die"
+exit 3`)
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "crash", `{}`)
+	if inv.Status != lambdadeck.StatusCrashed {
+		t.Fatalf("status = %s", inv.Status)
+	}
+	want := `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: ` + inv.RequestID + ` Error: Runtime exited with error: exit status 3"}`
+	if string(inv.Payload) != want {
+		t.Errorf("payload = %s", inv.Payload)
+	}
+	if !strings.Contains(inv.Logs, "about to die\n") || !strings.Contains(inv.Logs, "Runtime.ExitError\nEND RequestId") {
+		t.Errorf("logs:\n%s", inv.Logs)
+	}
+	// exit 0 has its own wording.
+	clean := customFunction(t, "clean-exit", "next\nexit 0")
+	iv2 := newTestInvoker(t, nil, clean)
+	inv2 := invoke(t, iv2, "clean-exit", `{}`)
+	if !strings.Contains(string(inv2.Payload), "Error: Runtime exited without providing a reason") {
+		t.Errorf("exit 0 payload = %s", inv2.Payload)
+	}
+}
+
+func TestMissingBootstrapIsInvalidEntrypoint(t *testing.T) {
+	fn := customFunction(t, "nobootstrap", "")
+	os.Remove(filepath.Join(fn.CodeDir, "bootstrap"))
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "nobootstrap", `{}`)
+	if inv.Error == nil || inv.Error.Type != "Runtime.InvalidEntrypoint" {
+		t.Fatalf("error = %+v", inv.Error)
+	}
+	notExec := customFunction(t, "notexec", "")
+	os.Chmod(filepath.Join(notExec.CodeDir, "bootstrap"), 0o644)
+	iv2 := newTestInvoker(t, nil, notExec)
+	inv2 := invoke(t, iv2, "notexec", `{}`)
+	if inv2.Error == nil || inv2.Error.Type != "Runtime.InvalidEntrypoint" || !strings.Contains(inv2.Error.Message, "permission denied") {
+		t.Fatalf("error = %+v", inv2.Error)
+	}
+}
+
+func TestRuntimeAPIStateErrors(t *testing.T) {
+	// The runtime misbehaves on purpose and reports what the API answered.
+	fn := customFunction(t, "misbehave", `
+while true; do
+  next
+  bad=$(curl -s -w ' %{http_code}' -X POST "$API/invocation/not-the-id/response" -d '1')
+  ok=$(curl -s -w ' %{http_code}' -X POST "$API/invocation/$ID/response" -d '{"first":true}')
+  twice=$(curl -s -w ' %{http_code}' -X POST "$API/invocation/$ID/response" -d '2')
+  init=$(curl -s -w ' %{http_code}' -X POST "$API/init/error" -d '{}')
+  printf '%s\n%s\n%s\n%s\n' "$bad" "$ok" "$twice" "$init" > answers.txt
+done`)
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "misbehave", `{}`)
+	if string(inv.Payload) != `{"first":true}` {
+		t.Fatalf("payload = %s", inv.Payload)
+	}
+	data, err := os.ReadFile(filepath.Join(fn.CodeDir, "answers.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each answer is the body (ending in a newline, as RAPID's) and the status.
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(data), "\n ", " ")), "\n")
+	want := []string{
+		`{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"} 400`,
+		`{"status":"OK"} 202`,
+		`{"errorMessage":"State transition from RuntimeResponseSentState to InvocationResponse failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"} 403`,
+		`{"errorMessage":"State transition from RuntimeResponseSentState to InitError failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"} 403`,
+	}
+	for i := range want {
+		if i >= len(lines) || lines[i] != want[i] {
+			t.Errorf("answer %d = %q, want %q", i, lines, want[i])
+		}
+	}
+}
+
+func TestOversizeResponse(t *testing.T) {
+	fn := customFunction(t, "big", `
+while true; do
+  next
+  head -c 6291557 /dev/zero | tr '\0' 'a' > big.txt
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API/invocation/$ID/response" --data-binary @big.txt)
+  echo "runtime got $code"
+done`)
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "big", `{}`)
+	if inv.Error == nil || inv.Error.Type != "Function.ResponseSizeTooLarge" {
+		t.Fatalf("error = %+v, payload %.200s", inv.Error, inv.Payload)
+	}
+	if string(inv.Payload) != `{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}` {
+		t.Errorf("payload = %s", inv.Payload)
+	}
+	if !strings.Contains(inv.Logs, "runtime got 413") {
+		t.Errorf("the runtime should get 413:\n%s", inv.Logs)
+	}
+}
+
+func TestLogFloodIsCapped(t *testing.T) {
+	fn := customFunction(t, "flood", `
+while true; do
+  next
+  echo "first line"
+  head -c 50000000 /dev/zero | tr '\0' 'x'
+  echo
+  echo "last line"
+  respond '"done"'
+done`, func(f *lambdadeck.Function) { f.Timeout = 20 * time.Second })
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "flood", `{}`)
+	if inv.Status != lambdadeck.StatusSucceeded {
+		t.Fatalf("status = %s", inv.Status)
+	}
+	if !inv.LogsTruncated || len(inv.Logs) > logHeadBytes+logTailBytes+1024 {
+		t.Fatalf("logs: truncated=%v len=%d", inv.LogsTruncated, len(inv.Logs))
+	}
+	for _, want := range []string{"first line", "bytes of log output cut here", "last line\n", "REPORT RequestId"} {
+		if !strings.Contains(inv.Logs, want) {
+			t.Errorf("capped logs lack %q", want)
+		}
+	}
+}
+
+func TestConcurrencyLimitAndQueue(t *testing.T) {
+	fn := customFunction(t, "slow", `
+while true; do
+  next
+  sleep 0.3
+  respond "\"$$\""
+done`, func(f *lambdadeck.Function) { f.Concurrency = 2 })
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: t.TempDir(), QueueSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.Close()
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	pids := map[string]int{}
+	throttled := 0
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "slow", Event: []byte(`{}`)})
+			mu.Lock()
+			defer mu.Unlock()
+			if lambdadeck.ErrorCode(err) == lambdadeck.ETHROTTLED {
+				throttled++
+				return
+			} else if err != nil {
+				t.Error(err)
+				return
+			}
+			pids[string(inv.Payload)]++
+		}()
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	// Two run at once, two wait in the queue, two are turned away.
+	if throttled != 2 {
+		t.Errorf("throttled = %d, want 2", throttled)
+	}
+	if len(pids) != 2 {
+		t.Errorf("served by %d processes (%v), want the 2-instance limit", len(pids), pids)
+	}
+	if live, _, _ := iv.PoolStats("slow"); live != 2 {
+		t.Errorf("live instances = %d", live)
+	}
+}
+
+func TestOutOfMemoryKillsTheInstance(t *testing.T) {
+	requireTools(t, "python3")
+	fn := customFunction(t, "hog", `
+while true; do
+  next
+  python3 -c 'import time; b = bytearray(200*1024*1024); time.sleep(5)'
+  respond '"survived"'
+done`)
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "hog", `{}`)
+	if inv.Status != lambdadeck.StatusCrashed || !inv.OutOfMemory {
+		t.Fatalf("status = %s oom=%v payload=%s", inv.Status, inv.OutOfMemory, inv.Payload)
+	}
+	if !strings.Contains(string(inv.Payload), "Runtime exited with error: signal: killed") || inv.MaxMemoryUsedMB != 128 {
+		t.Errorf("payload %s, max memory %d", inv.Payload, inv.MaxMemoryUsedMB)
+	}
+}
+
+func TestCloseLeavesNoProcesses(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	fn := customFunction(t, "idle", `
+echo $$ > `+pidFile+`
+while true; do next; respond '1'; done`)
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invoke(t, iv, "idle", `{}`)
+	data, _ := os.ReadFile(pidFile)
+	var pid int
+	for _, c := range strings.TrimSpace(string(data)) {
+		pid = pid*10 + int(c-'0')
+	}
+	iv.Close()
+	waitGone(t, pid)
+	if _, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "idle"}); err == nil {
+		t.Error("invoke after Close should fail")
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	fn := customFunction(t, "ok", "while true; do next; respond '1'; done")
+	img := lambdadeck.Function{Name: "image", NotRunnable: "container image functions are not supported"}
+	iv := newTestInvoker(t, nil, fn, img)
+	cases := []struct {
+		name string
+		req  lambdadeck.InvokeRequest
+		code string
+	}{
+		{"unknown function", lambdadeck.InvokeRequest{Function: "nope"}, lambdadeck.ENOTFOUND},
+		{"not runnable", lambdadeck.InvokeRequest{Function: "image"}, lambdadeck.EINVALID},
+		{"invalid json", lambdadeck.InvokeRequest{Function: "ok", Event: []byte(`{"a":`)}, lambdadeck.EINVALID},
+		{"oversize", lambdadeck.InvokeRequest{Function: "ok", Event: []byte(`"` + strings.Repeat("a", lambdadeck.MaxSyncPayload) + `"`)}, lambdadeck.ETOOLARGE},
+		{"async oversize", lambdadeck.InvokeRequest{Function: "ok", Async: true, Event: []byte(`"` + strings.Repeat("a", lambdadeck.MaxAsyncPayload) + `"`)}, lambdadeck.ETOOLARGE},
+		{"reserved override", lambdadeck.InvokeRequest{Function: "ok", Env: map[string]string{"_HANDLER": "x"}}, lambdadeck.EINVALID},
+		{"code-changing override", lambdadeck.InvokeRequest{Function: "ok", Env: map[string]string{"NODE_OPTIONS": "--require /tmp/x.js"}}, lambdadeck.EINVALID},
+		{"bad client context", lambdadeck.InvokeRequest{Function: "ok", ClientContext: []byte("{")}, lambdadeck.EINVALID},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := iv.Invoke(context.Background(), tc.req)
+			if got := lambdadeck.ErrorCode(err); got != tc.code {
+				t.Errorf("code = %q (%v), want %q", got, err, tc.code)
+			}
+		})
+	}
+	// An empty event is {} as on Lambda.
+	inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "ok"})
+	if err != nil || string(inv.Event) != "{}" {
+		t.Errorf("empty event: %v %s", err, inv.Event)
+	}
+}
+
+func TestAsyncInvocationIsRecorded(t *testing.T) {
+	fn := customFunction(t, "async", "while true; do next; sleep 0.2; respond '\"later\"'; done")
+	rec := &memoryRecorder{}
+	iv := newTestInvoker(t, rec, fn)
+	inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "async", Event: []byte(`{}`), Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Status != lambdadeck.StatusQueued {
+		t.Errorf("returned status = %s, want queued", inv.Status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		rec.mu.Lock()
+		final, ok := rec.final[inv.RequestID]
+		rec.mu.Unlock()
+		if ok && final.Status == lambdadeck.StatusSucceeded {
+			if string(final.Payload) != `"later"` {
+				t.Errorf("payload = %s", final.Payload)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("async invocation never finished: %v", rec.events)
+}
+
+func TestEnvOverridesGetAFreshInstance(t *testing.T) {
+	fn := customFunction(t, "envcheck", `while true; do next; respond "\"${MODE:-default}:$$\""; done`)
+	iv := newTestInvoker(t, nil, fn)
+	a := invoke(t, iv, "envcheck", `{}`)
+	b, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "envcheck", Env: map[string]string{"MODE": "debug"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := invoke(t, iv, "envcheck", `{}`)
+	if !strings.HasPrefix(string(a.Payload), `"default:`) || !strings.HasPrefix(string(b.Payload), `"debug:`) || string(c.Payload) != string(a.Payload) {
+		t.Errorf("payloads: %s %s %s", a.Payload, b.Payload, c.Payload)
+	}
+	if !b.Cold || c.Cold {
+		t.Errorf("override run should be cold (%v) and the next warm again (%v)", b.Cold, c.Cold)
+	}
+}

@@ -1,0 +1,230 @@
+package invoker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/runtimes"
+)
+
+// launchSpec is the command that starts a function's runtime process. It is
+// derived from the template on disk only: nothing a caller sends can change
+// which command runs.
+type launchSpec struct {
+	path string
+	args []string
+}
+
+// Interpreter is a local executable that serves a declared runtime.
+type Interpreter struct {
+	Path    string // the real executable, not a version-manager shim
+	Version string // e.g. v20.20.2, 3.11.7
+	Err     error  // why it is unavailable
+}
+
+// interpreters finds and remembers the local executables for each runtime
+// family. A version-manager shim on PATH (pyenv, nvm, asdf) costs tens of
+// milliseconds on every start, so each is resolved once to the real binary.
+type interpreters struct {
+	mu    sync.Mutex
+	found map[string]*Interpreter
+}
+
+func (c *interpreters) lookup(name string, probe []string) *Interpreter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if it, ok := c.found[name]; ok {
+		return it
+	}
+	if c.found == nil {
+		c.found = map[string]*Interpreter{}
+	}
+	it := &Interpreter{}
+	c.found[name] = it
+	path, err := exec.LookPath(name)
+	if err != nil {
+		it.Err = fmt.Errorf("%s is not on PATH", name)
+		return it
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, probe...).Output()
+	if err != nil {
+		it.Err = fmt.Errorf("%s does not run: %v", path, err)
+		return it
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 {
+		it.Err = fmt.Errorf("%s: unexpected version output %q", path, out)
+		return it
+	}
+	it.Path, it.Version = strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1])
+	return it
+}
+
+func (c *interpreters) node() *Interpreter {
+	return c.lookup("node", []string{"-e", "console.log(process.execPath); console.log(process.version)"})
+}
+
+// python prefers python3.X for a pythonX.Y runtime when the machine has it.
+func (c *interpreters) python(runtime string) *Interpreter {
+	probe := []string{"-c", "import sys, platform; print(sys.executable); print(platform.python_version())"}
+	if v := strings.TrimPrefix(runtime, "python"); v != runtime && v != "" {
+		if _, err := exec.LookPath("python" + v); err == nil {
+			if it := c.lookup("python"+v, probe); it.Err == nil {
+				return it
+			}
+		}
+	}
+	return c.lookup("python3", probe)
+}
+
+// Runtime families lambdadeck knows.
+func runtimeFamily(runtime string) string {
+	switch {
+	case strings.HasPrefix(runtime, "nodejs"):
+		return "node"
+	case strings.HasPrefix(runtime, "python"):
+		return "python"
+	case strings.HasPrefix(runtime, "provided"), runtime == "go1.x":
+		return "provided"
+	}
+	return ""
+}
+
+// resolveLaunch returns how to start fn, or why it cannot be started here.
+func resolveLaunch(fn lambdadeck.Function, dirs runtimes.Dirs, interp *interpreters) (launchSpec, error) {
+	switch runtimeFamily(fn.Runtime) {
+	case "node":
+		it := interp.node()
+		if it.Err != nil {
+			return launchSpec{}, fmt.Errorf("runtime %s needs Node.js: %v", fn.Runtime, it.Err)
+		}
+		var args []string
+		// Lambda's Node bootstrap sizes the V8 heap from the memory setting
+		// unless NODE_OPTIONS already does.
+		if !strings.Contains(fn.Environment["NODE_OPTIONS"], "max-old-space-size") {
+			args = append(args, "--max-old-space-size="+strconv.Itoa(fn.MemoryMB*9/10))
+		}
+		args = append(args, dirs.NodeBootstrap())
+		return launchSpec{path: it.Path, args: args}, nil
+	case "python":
+		it := interp.python(fn.Runtime)
+		if it.Err != nil {
+			return launchSpec{}, fmt.Errorf("runtime %s needs Python: %v", fn.Runtime, it.Err)
+		}
+		return launchSpec{path: it.Path, args: []string{dirs.PythonBootstrap()}}, nil
+	case "provided":
+		return launchSpec{path: filepath.Join(fn.CodeDir, "bootstrap")}, nil
+	}
+	return launchSpec{}, fmt.Errorf("runtime %q is not supported by lambdadeck", fn.Runtime)
+}
+
+// hostVariables are passed through from lambdadeck's own environment: what
+// interpreters need to run, and the AWS credentials and profile so handlers
+// can call AWS as they do under `sam local`.
+var hostVariables = []string{
+	"PATH", "HOME", "USER", "TMPDIR", "SYSTEMROOT",
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL",
+}
+
+// environment builds a runtime process's variables (reference §2.1):
+// host basics, then the function's variables and per-invocation overrides,
+// then Lambda's reserved variables, which a function cannot override.
+func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[string]string) []string {
+	vars := map[string]string{"LANG": "en_US.UTF-8"}
+	for _, k := range hostVariables {
+		if v, ok := os.LookupEnv(k); ok {
+			vars[k] = v
+		}
+	}
+	for k, v := range fn.Environment {
+		vars[k] = v
+	}
+	for k, v := range overrides {
+		vars[k] = v
+	}
+	if fn.LogFormat != "" {
+		vars["AWS_LAMBDA_LOG_FORMAT"] = fn.LogFormat
+	}
+	if fn.LogLevel != "" {
+		vars["AWS_LAMBDA_LOG_LEVEL"] = fn.LogLevel
+	}
+	reserved := map[string]string{
+		"_HANDLER":                        fn.Handler,
+		"AWS_REGION":                      lambdadeck.DefaultRegion,
+		"AWS_DEFAULT_REGION":              lambdadeck.DefaultRegion,
+		"AWS_LAMBDA_FUNCTION_NAME":        fn.Name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(fn.MemoryMB),
+		"AWS_LAMBDA_FUNCTION_VERSION":     lambdadeck.LatestVersion,
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + fn.Name,
+		"LAMBDA_TASK_ROOT":                fn.CodeDir,
+		"TZ":                              ":UTC",
+	}
+	switch runtimeFamily(fn.Runtime) {
+	case "node":
+		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.Runtime
+		reserved["LAMBDA_RUNTIME_DIR"] = dirs.Node
+	case "python":
+		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.Runtime
+		reserved["LAMBDA_RUNTIME_DIR"] = dirs.Python
+	default:
+		// OS-only runtimes have no AWS_EXECUTION_ENV (reference §2.1).
+		reserved["LAMBDA_RUNTIME_DIR"] = fn.CodeDir
+	}
+	for k, v := range reserved {
+		vars[k] = v
+	}
+	env := make([]string, 0, len(vars))
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	sort.Strings(env)
+	return env
+}
+
+// checkOverride refuses a per-invocation override that Lambda reserves (it
+// would be silently ignored) or that changes what code the runtime loads:
+// overrides come from the browser and the API, and nothing there may change
+// what runs. The template on disk may still set these.
+func checkOverride(name string) error {
+	if name == "" || strings.ContainsAny(name, "=\x00") {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "invalid environment variable name %q", name)
+	}
+	if reservedVariable(name) {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s is reserved by Lambda and cannot be overridden", name)
+	}
+	switch {
+	case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"):
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s changes what code runs and can only be set in the template", name)
+	}
+	switch name {
+	case "PATH", "NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONEXECUTABLE",
+		"BASH_ENV", "ENV", "AWS_LAMBDA_EXEC_WRAPPER":
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s changes what code runs and can only be set in the template", name)
+	}
+	return nil
+}
+
+// reservedVariable reports whether Lambda reserves the name.
+func reservedVariable(name string) bool {
+	switch name {
+	case "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
+		"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+		"AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+		"AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR":
+		return true
+	}
+	return false
+}
