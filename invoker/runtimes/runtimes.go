@@ -12,10 +12,20 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
+// all: keeps Python's __init__.py files; skipped() leaves out the caches
+// and dotfiles a developer's checkout may hold.
+//
 //go:embed all:node all:python
 var files embed.FS
+
+// skipped reports whether an embedded path is not part of a bootstrap.
+func skipped(d fs.DirEntry) bool {
+	name := d.Name()
+	return name == "__pycache__" || name == "node_modules" || (strings.HasPrefix(name, ".") && name != ".")
+}
 
 // Dirs are the folders Install wrote, one per language.
 type Dirs struct {
@@ -58,6 +68,12 @@ func Install(stateDir string) (Dirs, error) {
 		if err != nil {
 			return err
 		}
+		if skipped(d) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
 		target := filepath.Join(tmp, filepath.FromSlash(path))
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
@@ -87,8 +103,17 @@ func Install(stateDir string) (Dirs, error) {
 func contentHash() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if skipped(d) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
 		}
 		data, err := files.ReadFile(path)
 		if err != nil {
