@@ -1,0 +1,349 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/store"
+	"github.com/lambdadeck/lambdadeck/views"
+)
+
+// recentLimit is how many invocations the dashboard and a function page list.
+const recentLimit = 10
+
+// dashboard shows every function with its last outcome, the template's
+// warnings and the latest invocations.
+func (s *Server) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	stats, err := s.store.FunctionStats(ctx)
+	if err != nil {
+		return err
+	}
+	recent, err := s.store.ListInvocations(ctx, store.InvocationFilter{Limit: recentLimit})
+	if err != nil {
+		return err
+	}
+	functions := sortedFunctions(s.invoker.Functions())
+	rows := make([]views.FunctionRow, 0, len(functions))
+	for _, fn := range functions {
+		st := stats[fn.Name]
+		rows = append(rows, views.FunctionRow{
+			Name:            fn.Name,
+			Runtime:         fn.Runtime,
+			Handler:         fn.Handler,
+			NotRunnable:     fn.NotRunnable,
+			Count:           st.Count,
+			LastStatus:      st.LastStatus,
+			LastAt:          st.LastAt,
+			LastRequestID:   st.LastRequestID,
+			TypicalDuration: st.TypicalDuration,
+		})
+	}
+	return render(c, http.StatusOK, views.DashboardPage(views.Dashboard{
+		Page:         s.page(c, "Functions", "functions"),
+		TemplatePath: s.templatePath,
+		Warnings:     s.warnings,
+		Functions:    rows,
+		Recent:       recent.Items,
+	}))
+}
+
+// sortedFunctions returns the functions ordered by name.
+func sortedFunctions(functions []lambdadeck.Function) []lambdadeck.Function {
+	sorted := slices.Clone(functions)
+	slices.SortFunc(sorted, func(a, b lambdadeck.Function) int { return strings.Compare(a.Name, b.Name) })
+	return sorted
+}
+
+// functionPage shows a function's configuration, the event editor and its
+// recent invocations. The editor starts with {}, the ?event= parameter, or
+// the event and overrides of the invocation named by ?from=.
+func (s *Server) functionPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	fn, err := s.invoker.Function(c.Param("name"))
+	if err != nil {
+		return err
+	}
+	form := views.InvokeForm{Event: "{}"}
+	from := c.QueryParam("from")
+	if from != "" {
+		inv, err := s.store.Invocation(ctx, from)
+		if err != nil {
+			return err
+		}
+		form = formFromInvocation(inv)
+	} else if event := c.QueryParam("event"); event != "" {
+		form.Event = event
+	}
+	recent, err := s.store.ListInvocations(ctx, store.InvocationFilter{Function: fn.Name, Limit: recentLimit})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.FunctionDetail(views.FunctionPage{
+		Page:          s.page(c, fn.Name, "functions"),
+		Function:      fn,
+		Env:           maskedEnv(fn.Environment),
+		Form:          form,
+		FromRequestID: from,
+		Recent:        recent.Items,
+	}))
+}
+
+// invokeFunction runs a function with the event from the form. It checks
+// the event before anything runs: invalid JSON is 400 with the line and
+// column of the mistake, an event over Lambda's 6 MB limit is 413. With
+// htmx it answers the result panel; without JavaScript it redirects to the
+// invocation's permalink.
+func (s *Server) invokeFunction(c echo.Context) error {
+	fn, err := s.invoker.Function(c.Param("name"))
+	if err != nil {
+		return err
+	}
+	if !fn.Runnable() {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s cannot run here: %s", fn.Name, fn.NotRunnable)
+	}
+	if err := parseForm(c.Request()); err != nil {
+		return err
+	}
+	req, err := invokeRequestFromForm(fn.Name, c.Request().PostForm)
+	if err != nil {
+		return err
+	}
+	req.Source = lambdadeck.SourceBrowser
+	req.UserAgent = c.Request().UserAgent()
+
+	// Like Lambda, a synchronous invocation runs to its end even if the
+	// caller goes away; the outcome is recorded for the permalink.
+	ctx := context.WithoutCancel(c.Request().Context())
+	inv, err := s.invoker.Invoke(ctx, req)
+	if err != nil {
+		if lambdadeck.ErrorCode(err) == lambdadeck.ETHROTTLED {
+			return lambdadeck.Errorf(lambdadeck.ETHROTTLED,
+				"%s is busy: all %d of its instances are running and its queue is full (Lambda would answer TooManyRequestsException). Try again when one finishes.",
+				fn.Name, fn.Concurrency)
+		}
+		return err
+	}
+
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, "/invocations/"+url.PathEscape(inv.RequestID))
+	}
+	recent, err := s.store.ListInvocations(c.Request().Context(), store.InvocationFilter{Function: fn.Name, Limit: recentLimit})
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.InvokeResult(*inv, recent.Items))
+}
+
+// parseForm parses a url-encoded or multipart form body; unlike
+// echo.Context.FormValue it reports failures, such as a body over the limit.
+func parseForm(r *http.Request) error {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	var err error
+	if mediaType == echo.MIMEMultipartForm {
+		err = r.ParseMultipartForm(maxBodyBytes)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return tooLargeBody(tooLarge.Limit)
+	case err != nil:
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "cannot read the form: %v", err)
+	}
+	return nil
+}
+
+// Form field names of the invoke form.
+const (
+	fieldEvent         = "event"
+	fieldEnv           = "env"
+	fieldClientContext = "client_context"
+	fieldIdentityID    = "cognito_identity_id"
+	fieldIdentityPool  = "cognito_identity_pool_id"
+)
+
+// invokeRequestFromForm validates the invoke form and builds the request.
+// A blank event is {}, as in Lambda's console.
+func invokeRequestFromForm(function string, form url.Values) (lambdadeck.InvokeRequest, error) {
+	event := []byte(strings.TrimSpace(form.Get(fieldEvent)))
+	if len(event) == 0 {
+		event = []byte("{}")
+	}
+	if len(event) > lambdadeck.MaxSyncPayload {
+		return lambdadeck.InvokeRequest{}, lambdadeck.Errorf(lambdadeck.ETOOLARGE,
+			"event is %s, over Lambda's 6 MB limit", megabytes(len(event)))
+	}
+	if err := checkJSON(event); err != nil {
+		return lambdadeck.InvokeRequest{}, lambdadeck.Errorf(lambdadeck.EINVALID, "event is not valid JSON: %v", err)
+	}
+	req := lambdadeck.InvokeRequest{Function: function, Event: event}
+
+	env, err := parseEnvLines(form.Get(fieldEnv))
+	if err != nil {
+		return lambdadeck.InvokeRequest{}, err
+	}
+	req.Env = env
+
+	if clientContext := strings.TrimSpace(form.Get(fieldClientContext)); clientContext != "" {
+		if err := checkJSON([]byte(clientContext)); err != nil {
+			return lambdadeck.InvokeRequest{}, lambdadeck.Errorf(lambdadeck.EINVALID, "client context is not valid JSON: %v", err)
+		}
+		req.ClientContext = []byte(clientContext)
+	}
+
+	identityID := strings.TrimSpace(form.Get(fieldIdentityID))
+	identityPool := strings.TrimSpace(form.Get(fieldIdentityPool))
+	if identityID != "" || identityPool != "" {
+		req.Identity = &lambdadeck.CognitoIdentity{CognitoIdentityID: identityID, CognitoIdentityPoolID: identityPool}
+	}
+	return req, nil
+}
+
+// megabytes formats a byte count in MB with one decimal, rounded up so that
+// an event just over the limit never reads as "6.0 MB".
+func megabytes(n int) string {
+	tenths := (n*10 + (1<<20 - 1)) >> 20
+	return fmt.Sprintf("%d.%d MB", tenths/10, tenths%10)
+}
+
+// checkJSON reports whether b is one valid JSON value; the error gives the
+// line and column of the first mistake, counted from json.SyntaxError's
+// byte offset.
+func checkJSON(b []byte) error {
+	if json.Valid(b) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(b, &v)
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) {
+		return err
+	}
+	line, column := lineColumn(b, syntax.Offset)
+	return fmt.Errorf("line %d, column %d: %s", line, column, syntax.Error())
+}
+
+// lineColumn locates the byte that made the decoder fail. SyntaxError.Offset
+// counts the bytes read, the culprit included, so the culprit is at
+// offset-1. Columns count characters, not bytes.
+func lineColumn(b []byte, offset int64) (line, column int) {
+	at := int(min(max(offset-1, 0), int64(len(b))))
+	before := b[:at]
+	line = 1 + strings.Count(string(before), "\n")
+	lineStart := strings.LastIndexByte(string(before), '\n') + 1
+	column = 1 + len([]rune(string(before[lineStart:])))
+	return line, column
+}
+
+// parseEnvLines reads KEY=VALUE lines; blank lines and lines starting with #
+// are skipped. Keys must be valid environment variable names.
+func parseEnvLines(text string) (map[string]string, error) {
+	var env map[string]string
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, "\r")
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(trimmed, "=")
+		key = strings.TrimSpace(key)
+		if !ok || !validEnvName(key) {
+			return nil, lambdadeck.Errorf(lambdadeck.EINVALID,
+				"environment override line %d: want KEY=VALUE with a name of letters, digits and _, got %q", i+1, trimmed)
+		}
+		if env == nil {
+			env = map[string]string{}
+		}
+		env[key] = value
+	}
+	return env, nil
+}
+
+// validEnvName reports whether name is a portable environment variable
+// name: a letter or _ followed by letters, digits and _.
+func validEnvName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r == '_', r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// envLines writes overrides back as sorted KEY=VALUE lines, for the form.
+func envLines(env map[string]string) string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + env[k] + "\n")
+	}
+	return b.String()
+}
+
+// formFromInvocation prefills the invoke form with what an invocation was
+// run with.
+func formFromInvocation(inv *lambdadeck.Invocation) views.InvokeForm {
+	form := views.InvokeForm{Event: string(inv.Event), Env: envLines(inv.EnvOverrides)}
+	if pretty, ok := views.PrettyJSON(inv.Event); ok {
+		form.Event = pretty
+	}
+	if len(inv.ClientContext) > 0 && string(inv.ClientContext) != "null" {
+		form.ClientContext = string(inv.ClientContext)
+	}
+	var identity lambdadeck.CognitoIdentity
+	if len(inv.Identity) > 0 && json.Unmarshal(inv.Identity, &identity) == nil {
+		form.CognitoIdentityID = identity.CognitoIdentityID
+		form.CognitoIdentityPool = identity.CognitoIdentityPoolID
+	}
+	return form
+}
+
+// maskedEnv lists environment variables by name, with the values of
+// secret-looking names replaced so they never reach a page.
+func maskedEnv(env map[string]string) []views.EnvVar {
+	vars := make([]views.EnvVar, 0, len(env))
+	for name, value := range env {
+		v := views.EnvVar{Name: name, Value: value}
+		if isSecretName(name) {
+			v.Value, v.Masked = "••••••", true
+		}
+		vars = append(vars, v)
+	}
+	slices.SortFunc(vars, func(a, b views.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	return vars
+}
+
+// isSecretName reports whether an environment variable's name suggests a
+// secret value.
+func isSecretName(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, word := range [...]string{"KEY", "SECRET", "TOKEN", "PASSWORD", "CREDENTIAL", "PRIVATE"} {
+		if strings.Contains(upper, word) {
+			return true
+		}
+	}
+	return false
+}

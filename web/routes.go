@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/lambdadeck/lambdadeck/static"
+)
+
+// routes registers every route of the dashboard, in one table.
+func (s *Server) routes() {
+	e := s.echo
+
+	e.GET("/", s.dashboard)                                 // functions, warnings, recent invocations
+	e.GET("/functions/:name", s.functionPage)               // configuration, event editor, result panel
+	e.POST("/functions/:name/invoke", s.invokeFunction)     // run it: htmx fragment or 303 to the permalink
+	e.GET("/invocations", s.invocationHistory)              // history with filters and cursor pagination
+	e.GET("/invocations/:requestId", s.invocationPermalink) // one invocation, run again, edit and run
+	e.GET("/healthz", s.health)                             // JSON: store reachable, function count, version
+
+	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
+	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
+}
+
+// favicon redirects to the current hashed favicon; a temporary redirect,
+// since the target changes with the file.
+func (s *Server) favicon(c echo.Context) error {
+	return c.Redirect(http.StatusFound, s.assets.URL("img/favicon.svg"))
+}

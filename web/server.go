@@ -1,0 +1,131 @@
+// Package web is lambdadeck's HTTP server: the dashboard pages, the invoke
+// form, the invocation history and the health check, on Echo. Every route is
+// listed in routes.go; errors from any handler are mapped to a status and an
+// HTML page (or an htmx fragment) in one place, errors.go.
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/static"
+	"github.com/lambdadeck/lambdadeck/store"
+	"github.com/lambdadeck/lambdadeck/views"
+)
+
+// Invoker is what the web layer needs from the invoker: the configured
+// functions and a way to run one. The real one (invoker.Invoker) records
+// every invocation in the store itself; the web layer never writes
+// invocations.
+type Invoker interface {
+	Functions() []lambdadeck.Function
+	// Function returns the named function; an unknown name is ENOTFOUND.
+	Function(name string) (lambdadeck.Function, error)
+	Invoke(ctx context.Context, req lambdadeck.InvokeRequest) (*lambdadeck.Invocation, error)
+}
+
+// Config is what New needs.
+type Config struct {
+	Invoker Invoker
+	Store   *store.DB
+	Logger  *slog.Logger // nil discards logs
+	// Warnings are the template loader's warnings, shown on the dashboard.
+	Warnings []string
+	// TemplatePath is the template the functions came from, for display.
+	TemplatePath string
+	Version      string
+}
+
+// Server serves lambdadeck's dashboard. It is an http.Handler.
+type Server struct {
+	echo         *echo.Echo
+	invoker      Invoker
+	store        *store.DB
+	logger       *slog.Logger
+	assets       *static.Assets
+	warnings     []string
+	templatePath string
+	version      string
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Invoker == nil {
+		return nil, errors.New("web: config has no invoker")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("web: config has no store")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	assets, err := static.New()
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{
+		echo:         echo.New(),
+		invoker:      cfg.Invoker,
+		store:        cfg.Store,
+		logger:       logger,
+		assets:       assets,
+		warnings:     append([]string(nil), cfg.Warnings...),
+		templatePath: cfg.TemplatePath,
+		version:      cfg.Version,
+	}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	if err := s.middleware(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+// Echo returns the underlying router, for adding routes (the AWS Lambda API)
+// next to the dashboard's.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// page returns the parts of a view model every full page needs.
+func (s *Server) page(c echo.Context, title, nav string) views.Page {
+	token, _ := c.Get(csrfContextKey).(string)
+	return views.Page{
+		Title:     title,
+		Nav:       nav,
+		CSRFToken: token,
+		Assets:    s.assets,
+		Version:   s.version,
+	}
+}
+
+// render renders a component into a buffer first and only then writes it,
+// so a failing template never sends half a page with status 200.
+func render(c echo.Context, status int, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return fmt.Errorf("render %s: %w", c.Path(), err)
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// isHTMX reports whether the request came from htmx (and so wants a
+// fragment, not a page).
+func isHTMX(c echo.Context) bool {
+	return c.Request().Header.Get("HX-Request") == "true"
+}
