@@ -73,7 +73,7 @@ type resolver struct {
 	// ID, or false when the logical ID is not a function.
 	functionName func(logicalID string) (string, bool)
 
-	conditionCache map[string]bool
+	conditionCache map[string]conditionResult
 	conditionBusy  map[string]bool
 
 	// unresolvedAt records, per unresolved expression, the places it was
@@ -90,7 +90,7 @@ func newResolver(root map[string]any) *resolver {
 		conditions:     map[string]any{},
 		resources:      map[string]bool{},
 		functionName:   func(string) (string, bool) { return "", false },
-		conditionCache: map[string]bool{},
+		conditionCache: map[string]conditionResult{},
 		conditionBusy:  map[string]bool{},
 		unresolvedAt:   map[string][]string{},
 	}
@@ -146,6 +146,40 @@ func (r *resolver) unresolvedValue(expr string, s site) unresolved {
 	return unresolved(expr)
 }
 
+// failed returns the unresolved text of the intrinsic name with argument
+// arg. It records the expression only when none of the evaluated arguments
+// was unresolved already, so that !Select [0, !GetAZs ""] is reported once,
+// as the !GetAZs.
+func (r *resolver) failed(name string, arg any, s site, evaluated ...any) unresolved {
+	for _, v := range evaluated {
+		if hasUnresolved(v) {
+			return unresolved(render(name, arg))
+		}
+	}
+	return r.unresolvedValue(render(name, arg), s)
+}
+
+// hasUnresolved reports whether v is or contains an unresolved value.
+func hasUnresolved(v any) bool {
+	switch v := v.(type) {
+	case unresolved:
+		return true
+	case []any:
+		for _, item := range v {
+			if hasUnresolved(item) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, item := range v {
+			if hasUnresolved(item) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // eval resolves every intrinsic inside v. Maps and lists are copied; keys
 // and items that resolve to AWS::NoValue are removed.
 func (r *resolver) eval(v any, s site) any {
@@ -197,7 +231,7 @@ func (r *resolver) call(name string, arg any, s site) any {
 		if str, ok := v.(string); ok {
 			return base64.StdEncoding.EncodeToString([]byte(str))
 		}
-		return r.unresolvedValue(render(name, v), s)
+		return r.failed(name, arg, s, v)
 	case "Fn::If":
 		return r.ifValue(arg, s)
 	case "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or":
@@ -352,16 +386,17 @@ func (r *resolver) join(arg any, s site) any {
 	if !ok || len(a) != 2 {
 		return r.unresolvedValue(render("Fn::Join", arg), s)
 	}
-	delim, dok := stringify(r.eval(a[0], s))
-	items, lok := r.eval(a[1], s).([]any)
+	delimValue, listValue := r.eval(a[0], s), r.eval(a[1], s)
+	delim, dok := stringify(delimValue)
+	items, lok := listValue.([]any)
 	if !dok || !lok {
-		return r.unresolvedValue(render("Fn::Join", arg), s)
+		return r.failed("Fn::Join", arg, s, delimValue, listValue)
 	}
 	parts := make([]string, 0, len(items))
 	for _, item := range items {
 		str, ok := stringify(item)
 		if !ok {
-			return r.unresolvedValue(render("Fn::Join", arg), s)
+			return r.failed("Fn::Join", arg, s, item)
 		}
 		parts = append(parts, str)
 	}
@@ -374,10 +409,11 @@ func (r *resolver) selectItem(arg any, s site) any {
 	if !ok || len(a) != 2 {
 		return r.unresolvedValue(render("Fn::Select", arg), s)
 	}
-	index, iok := wholeNumber(r.eval(a[0], s))
-	items, lok := r.eval(a[1], s).([]any)
+	indexValue, listValue := r.eval(a[0], s), r.eval(a[1], s)
+	index, iok := wholeNumber(indexValue)
+	items, lok := listValue.([]any)
 	if !iok || !lok || index < 0 || index >= int64(len(items)) {
-		return r.unresolvedValue(render("Fn::Select", arg), s)
+		return r.failed("Fn::Select", arg, s, indexValue, listValue)
 	}
 	return items[index]
 }
@@ -388,10 +424,11 @@ func (r *resolver) split(arg any, s site) any {
 	if !ok || len(a) != 2 {
 		return r.unresolvedValue(render("Fn::Split", arg), s)
 	}
-	delim, dok := r.eval(a[0], s).(string)
-	text, tok := r.eval(a[1], s).(string)
+	delimValue, textValue := r.eval(a[0], s), r.eval(a[1], s)
+	delim, dok := delimValue.(string)
+	text, tok := textValue.(string)
 	if !dok || !tok || delim == "" {
-		return r.unresolvedValue(render("Fn::Split", arg), s)
+		return r.failed("Fn::Split", arg, s, delimValue, textValue)
 	}
 	var out []any
 	for _, part := range strings.Split(text, delim) {
@@ -409,9 +446,10 @@ func (r *resolver) findInMap(arg any, s site) any {
 	}
 	var keys [3]string
 	for i := range keys {
-		k, ok := stringify(r.eval(a[i], s))
-		if !ok {
-			return r.unresolvedValue(render("Fn::FindInMap", arg), s)
+		v := r.eval(a[i], s)
+		k, ok := stringify(v)
+		if !ok || hasUnresolved(v) {
+			return r.failed("Fn::FindInMap", arg, s, v)
 		}
 		keys[i] = k
 	}
@@ -454,22 +492,25 @@ func (r *resolver) ifValue(arg any, s site) any {
 }
 
 // namedCondition evaluates the condition called name in Conditions.
-func (r *resolver) namedCondition(name string) (bool, bool) {
-	if b, ok := r.conditionCache[name]; ok {
-		return b, true
+func (r *resolver) namedCondition(name string) (holds, known bool) {
+	if c, ok := r.conditionCache[name]; ok {
+		return c.holds, c.known
 	}
 	expr, ok := r.conditions[name]
 	if !ok || r.conditionBusy[name] {
 		return false, false
 	}
 	r.conditionBusy[name] = true
-	b, ok := r.condition(expr)
+	holds, known = r.condition(expr)
 	delete(r.conditionBusy, name)
-	if ok {
-		r.conditionCache[name] = b
-	}
-	return b, ok
+	// Unknown outcomes are cached too: conditions that refer to each other
+	// many times over would otherwise take exponential time.
+	r.conditionCache[name] = conditionResult{holds, known}
+	return holds, known
 }
+
+// conditionResult is the outcome of evaluating a named condition.
+type conditionResult struct{ holds, known bool }
 
 // condition evaluates a condition expression built from Equals, Not, And,
 // Or and Condition; false when any part cannot be resolved.
