@@ -14,18 +14,6 @@ CREATE TABLE invocations (
 	source             TEXT    NOT NULL DEFAULT '',
 	user_agent         TEXT    NOT NULL DEFAULT '',
 	fixture_id         INTEGER,
-	event              TEXT,
-	context            TEXT,
-	client_context     TEXT,
-	identity           TEXT,
-	env_overrides      TEXT,
-	payload            BLOB,
-	content_type       TEXT    NOT NULL DEFAULT '',
-	error_type         TEXT,
-	error_message      TEXT,
-	error_stack        TEXT,
-	logs               TEXT    NOT NULL DEFAULT '',
-	logs_truncated     INTEGER NOT NULL DEFAULT 0,
 	status             TEXT    NOT NULL,
 	cold               INTEGER NOT NULL DEFAULT 0,
 	init_duration_us   INTEGER NOT NULL DEFAULT 0,
@@ -35,7 +23,22 @@ CREATE TABLE invocations (
 	max_memory_used_mb INTEGER NOT NULL DEFAULT 0,
 	out_of_memory      INTEGER NOT NULL DEFAULT 0,
 	started_at         INTEGER NOT NULL,
-	ended_at           INTEGER
+	ended_at           INTEGER,
+	content_type       TEXT    NOT NULL DEFAULT '',
+	logs_truncated     INTEGER NOT NULL DEFAULT 0,
+	error_type         TEXT,
+	error_message      TEXT,
+	-- Large columns last: SQLite reads a record front to back, following
+	-- its overflow pages, so a summary column placed after a 6 MB event
+	-- would cost reading the event.
+	error_stack        TEXT,
+	context            TEXT,
+	client_context     TEXT,
+	identity           TEXT,
+	env_overrides      TEXT,
+	logs               TEXT    NOT NULL DEFAULT '',
+	payload            BLOB,
+	event              TEXT
 ) STRICT;
 
 -- Every list is ordered newest first by (started_at DESC, id DESC). An index
