@@ -1,0 +1,1 @@
+# Marks src as a Python package, so Lambda can import src.handlers.inspect.
