@@ -173,6 +173,15 @@ export class Runtime {
     this.logger.setRequest(requestId, headers['lambda-runtime-aws-tenant-id']);
 
     const { req, done } = this.client.openResponseStream(requestId);
+    // While the handler runs, the open response request must not keep the
+    // loop alive by itself (pending writes still do), so that a promise
+    // that never settles drains the loop as it does for other handlers.
+    let handlerRunning = true;
+    req.on('socket', (socket) => {
+      if (handlerRunning) {
+        socket.unref();
+      }
+    });
     const stream = new ResponseStream(req, this.metadata.highWaterMark);
     this.stream = stream;
     this.streamDone = done;
@@ -229,6 +238,8 @@ export class Runtime {
       failStream(err);
     }
 
+    handlerRunning = false;
+    req.socket?.ref();
     try {
       await done;
     } catch (err) {
