@@ -11,31 +11,100 @@
     return { line: lines.length, column: lines[lines.length - 1].length + 1 };
   }
 
-  // parseError returns null when text is valid JSON, else a message with the
-  // line and column of the mistake. Browsers word JSON.parse errors
-  // differently: Chrome gives "position N" (newer: "line L column C"),
-  // Firefox "at line L column C".
-  function parseError(text) {
+  // scanJSON checks text against the JSON grammar and returns null, or the
+  // offset and description of the first mistake. Browsers' JSON.parse
+  // messages do not all give a position, so lambdadeck scans itself; the
+  // wording follows the server's (Go's encoding/json).
+  function scanJSON(text) {
+    var i = 0;
+    function fail(what) { throw { offset: i, message: what }; }
+    // bad fails at the current character, saying where it was unexpected.
+    function bad(where) {
+      if (i >= text.length) { fail("unexpected end of JSON input"); }
+      fail("invalid character '" + JSON.stringify(text[i]).slice(1, -1) + "' " + where);
+    }
+    function ws() { while (i < text.length && " \t\n\r".indexOf(text[i]) >= 0) { i++; } }
+    function literal(word) {
+      for (var k = 0; k < word.length; k++, i++) {
+        if (text[i] !== word[k]) { bad("in literal " + word); }
+      }
+    }
+    function string() {
+      i++; // opening quote
+      for (;;) {
+        if (i >= text.length) { fail("unexpected end of JSON input"); }
+        var c = text[i];
+        if (c === '"') { i++; return; }
+        if (c < " ") { bad("in string literal"); }
+        if (c === "\\") {
+          i++;
+          if (i >= text.length) { fail("unexpected end of JSON input"); }
+          if (text[i] === "u") {
+            for (var k = 0; k < 4; k++) {
+              i++;
+              if (!/[0-9a-fA-F]/.test(text[i] || "")) { bad("in \\u hexadecimal character escape"); }
+            }
+          } else if ('"\\/bfnrt'.indexOf(text[i]) < 0) {
+            bad("in string escape code");
+          }
+        }
+        i++;
+      }
+    }
+    function number() {
+      var m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i));
+      if (!m || m[0] === "-") { i++; bad("in numeric literal"); }
+      i += m[0].length;
+    }
+    function value() {
+      ws();
+      var c = text[i];
+      if (c === "{") {
+        i++; ws();
+        if (text[i] === "}") { i++; return; }
+        for (;;) {
+          ws();
+          if (text[i] !== '"') { bad("looking for beginning of object key string"); }
+          string(); ws();
+          if (text[i] !== ":") { bad("after object key"); }
+          i++; value(); ws();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i] === "}") { i++; return; }
+          bad("after object key:value pair");
+        }
+      } else if (c === "[") {
+        i++; ws();
+        if (text[i] === "]") { i++; return; }
+        for (;;) {
+          value(); ws();
+          if (text[i] === ",") { i++; continue; }
+          if (text[i] === "]") { i++; return; }
+          bad("after array element");
+        }
+      } else if (c === '"') { string(); }
+      else if (c === "-" || (c >= "0" && c <= "9")) { number(); }
+      else if (c === "t") { literal("true"); }
+      else if (c === "f") { literal("false"); }
+      else if (c === "n") { literal("null"); }
+      else { bad("looking for beginning of value"); }
+    }
     try {
-      JSON.parse(text);
+      value(); ws();
+      if (i < text.length) { bad("after top-level value"); }
       return null;
     } catch (e) {
-      var msg = String(e.message || e);
-      var lc = /line (\d+) column (\d+)/.exec(msg);
-      if (lc) {
-        return "line " + lc[1] + ", column " + lc[2] + ": " + msg;
-      }
-      var pos = /position (\d+)/.exec(msg);
-      if (pos) {
-        var at = lineColumn(text, Number(pos[1]));
-        return "line " + at.line + ", column " + at.column + ": " + msg;
-      }
-      if (text.trim() !== "") {
-        var end = lineColumn(text, text.length);
-        return "line " + end.line + ", column " + end.column + ": " + msg;
-      }
-      return msg;
+      if (e && typeof e.offset === "number") { return e; }
+      throw e;
     }
+  }
+
+  // parseError returns null when text is valid JSON, else a message with the
+  // line and column of the mistake, as the server words it.
+  function parseError(text) {
+    var err = scanJSON(text);
+    if (!err) { return null; }
+    var at = lineColumn(text, Math.min(err.offset, Math.max(text.length - 1, 0)));
+    return "line " + at.line + ", column " + at.column + ": " + err.message;
   }
 
   // validate shows or clears the parse error of one JSON editor.
