@@ -308,7 +308,8 @@ func TestBrowserInvoke(t *testing.T) {
 	step("recent invocations refreshed", chromedp.WaitVisible(chromedp.CSS(`#recent-invocations `+byID("invocation-row"))))
 
 	if path := os.Getenv("LAMBDADECK_SCREENSHOT"); path != "" {
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100) // 100 means PNG; less is JPEG)
+		// Quality 100 makes a PNG; anything less is a JPEG.
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)
 		}
