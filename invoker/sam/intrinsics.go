@@ -314,6 +314,7 @@ func (r *resolver) sub(arg any, s site) any {
 	}
 
 	var b strings.Builder
+	complete := true
 	for {
 		start := strings.Index(text, "${")
 		if start < 0 {
@@ -332,16 +333,23 @@ func (r *resolver) sub(arg any, s site) any {
 			// ${!Literal} writes ${Literal}.
 			b.WriteString("${" + name[1:] + "}")
 		} else {
-			b.WriteString(r.subVariable(name, vars, s))
+			value, ok := r.subVariable(name, vars, s)
+			b.WriteString(value)
+			complete = complete && ok
 		}
 		text = text[end+1:]
+	}
+	if !complete {
+		// The text reads as well as it can; the type says it is not the
+		// real value, for FunctionName, CodeUri and conditions.
+		return unresolved(b.String())
 	}
 	return b.String()
 }
 
 // subVariable resolves one ${Name} of a Sub, keeping ${Name} when it
 // cannot be resolved.
-func (r *resolver) subVariable(name string, vars map[string]any, s site) string {
+func (r *resolver) subVariable(name string, vars map[string]any, s site) (string, bool) {
 	literal := "${" + name + "}"
 	v, ok := vars[name]
 	if !ok {
@@ -349,23 +357,23 @@ func (r *resolver) subVariable(name string, vars map[string]any, s site) string 
 		switch {
 		case strings.Contains(name, ".") && !strings.HasPrefix(name, "AWS::"):
 			r.note(literal, s) // ${Resource.Attribute} is a GetAtt
-			return literal
+			return literal, false
 		case r.knownRef(name):
 			v = r.ref(name, s)
 		default:
 			r.note(literal, s)
-			return literal
+			return literal, false
 		}
 	}
-	if _, isUnresolved := v.(unresolved); isUnresolved {
-		return literal
+	if hasUnresolved(v) {
+		return literal, false // already reported where it was evaluated
 	}
 	str, ok := stringify(v)
 	if !ok {
 		r.note(literal, s)
-		return literal
+		return literal, false
 	}
-	return str
+	return str, true
 }
 
 // knownRef reports whether Ref name resolves locally.
@@ -399,6 +407,9 @@ func (r *resolver) join(arg any, s site) any {
 			return r.failed("Fn::Join", arg, s, item)
 		}
 		parts = append(parts, str)
+	}
+	if hasUnresolved(items) {
+		return unresolved(strings.Join(parts, delim))
 	}
 	return strings.Join(parts, delim)
 }

@@ -402,6 +402,10 @@ func TestNotRunnable(t *testing.T) {
     Type: AWS::Serverless::Function
     Properties: {CodeUri: !GetAtt Bucket.Path, Runtime: nodejs20.x, Handler: index.handler}`,
 			"CodeUri !GetAtt Bucket.Path cannot be resolved locally"},
+		{"code uri partly unresolved", `
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: !Sub "${Missing}/src", Runtime: nodejs20.x, Handler: index.handler}`,
+			"CodeUri ${Missing}/src cannot be resolved locally"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -498,6 +502,12 @@ func TestSettingsAndDefaults(t *testing.T) {
 		{"function name unresolved", `FunctionName: !GetAtt X.Name`, func(f lambdadeck.Function) bool {
 			return f.Name == "Fn"
 		}, 2},
+		{"function name partly unresolved", `FunctionName: !Sub "${Missing}-fn"`, func(f lambdadeck.Function) bool {
+			return f.Name == "Fn"
+		}, 2},
+		{"function name from Join", `FunctionName: !Join ["-", [!Ref AWS::StackName, fn]]`, func(f lambdadeck.Function) bool {
+			return f.Name == "lambdadeck-fn"
+		}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
