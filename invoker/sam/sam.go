@@ -259,8 +259,9 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 		Timeout:      lambdadeck.DefaultTimeout,
 		MemoryMB:     lambdadeck.DefaultMemoryMB,
 		Architecture: "x86_64",
-		LogFormat:    "Text",
 		Concurrency:  lambdadeck.DefaultConcurrency,
+		// LogFormat stays empty unless LoggingConfig sets it: Lambda then
+		// logs as Text and sets no AWS_LAMBDA_LOG_FORMAT.
 	}
 	notRunnable := func(format string, args ...any) {
 		if fn.NotRunnable == "" {

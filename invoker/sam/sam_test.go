@@ -474,7 +474,7 @@ func TestSettingsAndDefaults(t *testing.T) {
 	}{
 		{"defaults", "", func(f lambdadeck.Function) bool {
 			return f.Timeout == 3*time.Second && f.MemoryMB == 128 && f.Architecture == "x86_64" &&
-				f.Concurrency == lambdadeck.DefaultConcurrency && f.LogFormat == "Text" && f.LogLevel == "" && f.Environment == nil
+				f.Concurrency == lambdadeck.DefaultConcurrency && f.LogFormat == "" && f.LogLevel == "" && f.Environment == nil
 		}, 0},
 		{"timeout string", `Timeout: "30"`, func(f lambdadeck.Function) bool { return f.Timeout == 30*time.Second }, 0},
 		{"timeout too long", `Timeout: 901`, func(f lambdadeck.Function) bool { return f.Timeout == 3*time.Second }, 1},
