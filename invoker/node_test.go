@@ -3,15 +3,21 @@ package invoker
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/runtimes"
 )
 
 // The Node.js bootstrap's conformance tests: real node processes behind the
@@ -336,26 +342,36 @@ func TestNodeInvocationSemantics(t *testing.T) {
 	}
 }
 
-// The exact error bodies for values that are not Errors.
-func TestNodeNonErrorPayloads(t *testing.T) {
+// The exact error bodies: "trace" (not "stack") holds the stack lines, and
+// values that are not Errors report their typeof.
+func TestNodeErrorPayloads(t *testing.T) {
 	requireNode(t)
 	cases := []struct {
-		name, code, want string
+		name, code string
+		want       *regexp.Regexp
 	}{
-		{"callback string", `exports.handler = (e, ctx, cb) => cb("oops");`, `{"errorType":"string","errorMessage":"oops","trace":[]}`},
-		{"fail without argument", `exports.handler = (e, ctx) => ctx.fail();`, `{"errorType":"string","errorMessage":"handled","trace":[]}`},
-		{"rejected number", `exports.handler = async () => { throw 7; };`, `{"errorType":"number","errorMessage":"7","trace":[]}`},
+		{"Error", `exports.handler = async () => { throw new Error("boom"); };`,
+			regexp.MustCompile(`^\{"errorType":"Error","errorMessage":"boom","trace":\["Error: boom","    at exports\.handler \(/[^"]+/index\.js:1:\d+\)"(,"[^"]+")*\]\}$`)},
+		{"callback string", `exports.handler = (e, ctx, cb) => cb("oops");`,
+			regexp.MustCompile(`^\{"errorType":"string","errorMessage":"oops","trace":\[\]\}$`)},
+		{"fail without argument", `exports.handler = (e, ctx) => ctx.fail();`,
+			regexp.MustCompile(`^\{"errorType":"string","errorMessage":"handled","trace":\[\]\}$`)},
+		{"rejected number", `exports.handler = async () => { throw 7; };`,
+			regexp.MustCompile(`^\{"errorType":"number","errorMessage":"7","trace":\[\]\}$`)},
 	}
 	var fns []lambdadeck.Function
 	for i, c := range cases {
-		fns = append(fns, nodeFunction(t, "nonerr"+string(rune('a'+i)), "index.handler", map[string]string{"index.js": c.code}))
+		fns = append(fns, nodeFunction(t, "payload"+string(rune('a'+i)), "index.handler", map[string]string{"index.js": c.code}))
 	}
 	iv := nodeInvoker(t, fns...)
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			inv := nodeInvoke(t, iv, fns[i].Name, `{}`)
-			if string(inv.Payload) != c.want {
-				t.Errorf("payload = %s, want %s", inv.Payload, c.want)
+			if !c.want.Match(inv.Payload) {
+				t.Errorf("payload = %s, want match %s", inv.Payload, c.want)
+			}
+			if inv.ContentType != "application/json" {
+				t.Errorf("content type = %q", inv.ContentType)
 			}
 		})
 	}
@@ -834,5 +850,125 @@ exports.handler = awslambda.streamifyResponse(async (event, stream) => {
 				t.Errorf("second invocation %s: %s", again.Status, again.Payload)
 			}
 		})
+	}
+}
+
+// runBootstrapAgainst runs the Node.js bootstrap by hand against api (a
+// Runtime API stand-in that misbehaves) and returns its exit code and stderr.
+func runBootstrapAgainst(t *testing.T, apiAddr, handler string, files map[string]string) (int, string, string) {
+	t.Helper()
+	dirs, err := runtimes.Install(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := nodeFunction(t, "f", handler, files)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", dirs.NodeBootstrap())
+	cmd.Dir = fn.CodeDir
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "_HANDLER=" + handler, "AWS_LAMBDA_RUNTIME_API=" + apiAddr,
+		"LAMBDA_TASK_ROOT=" + fn.CodeDir, "AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x",
+	}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// When the Runtime API fails, the bootstrap exits non-zero with one line on
+// stderr; an init error goes to /init/error with its type in a header.
+func TestNodeBootstrapAgainstFailingRuntimeAPI(t *testing.T) {
+	requireNode(t)
+	t.Run("500 on next", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"errorMessage":"Internal Server Error","errorType":"InternalServerError"}`+"\n")
+		}))
+		defer srv.Close()
+		code, _, stderr := runBootstrapAgainst(t, srv.Listener.Addr().String(), "index.handler", map[string]string{"index.js": nodeCJSHandler})
+		if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "unexpected status 500") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		srv := httptest.NewServer(http.NotFoundHandler())
+		addr := srv.Listener.Addr().String()
+		srv.Close()
+		code, _, stderr := runBootstrapAgainst(t, addr, "index.handler", map[string]string{"index.js": nodeCJSHandler})
+		if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "ECONNREFUSED") {
+			t.Errorf("exit %d, stderr %q", code, stderr)
+		}
+	})
+	t.Run("init error", func(t *testing.T) {
+		var mu sync.Mutex
+		var errorType, contentType string
+		var body []byte
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPost || r.URL.Path != "/2018-06-01/runtime/init/error" {
+				http.Error(w, "unexpected", http.StatusBadRequest)
+				return
+			}
+			mu.Lock()
+			errorType = r.Header.Get("Lambda-Runtime-Function-Error-Type")
+			contentType = r.Header.Get("Content-Type")
+			body, _ = io.ReadAll(r.Body)
+			mu.Unlock()
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, `{"status":"OK"}`+"\n")
+		}))
+		defer srv.Close()
+		code, stdout, _ := runBootstrapAgainst(t, srv.Listener.Addr().String(), "missing.handler", map[string]string{"index.js": nodeCJSHandler})
+		mu.Lock()
+		defer mu.Unlock()
+		if code != 129 {
+			t.Errorf("exit %d, want 129", code)
+		}
+		if errorType != "Runtime.ImportModuleError" || contentType != "application/json" {
+			t.Errorf("Lambda-Runtime-Function-Error-Type %q, Content-Type %q", errorType, contentType)
+		}
+		var e rapidError
+		if err := json.Unmarshal(body, &e); err != nil || e.ErrorType != "Runtime.ImportModuleError" ||
+			!strings.HasPrefix(e.ErrorMessage, "Error: Cannot find module 'missing'") {
+			t.Errorf("body %s (%v)", body, err)
+		}
+		if !strings.Contains(stdout, "\tundefined\tERROR\tUncaught Exception \t{\"errorType\":\"Runtime.ImportModuleError\"") {
+			t.Errorf("stdout %q", stdout)
+		}
+	})
+}
+
+// BenchmarkNodeWarmInvoke measures one warm invocation of a trivial async
+// handler through the invoker, the Runtime API and the bootstrap.
+func BenchmarkNodeWarmInvoke(b *testing.B) {
+	if _, err := exec.LookPath("node"); err != nil {
+		b.Skip("node is not on PATH")
+	}
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "index.js"), []byte(`exports.handler = async (e) => ({ ok: e.n });`), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	iv, err := New(Config{StateDir: b.TempDir(), Functions: []lambdadeck.Function{{
+		Name: "f", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: dir,
+		Timeout: nodeDefaultTimeout, MemoryMB: 256, Concurrency: 1,
+	}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer iv.Close()
+	req := lambdadeck.InvokeRequest{Function: "f", Event: []byte(`{"n":1}`), Source: lambdadeck.SourceTest}
+	if _, err := iv.Invoke(context.Background(), req); err != nil { // the cold start
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		inv, err := iv.Invoke(context.Background(), req)
+		if err != nil || inv.Status != lambdadeck.StatusSucceeded {
+			b.Fatalf("%v %v", err, inv.Status)
+		}
 	}
 }
