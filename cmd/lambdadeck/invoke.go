@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lambdadeck/lambdadeck"
+)
+
+// usageError marks a flag parsing error as the user's.
+func usageError(err error) error {
+	if err == flag.ErrHelp {
+		return err
+	}
+	return lambdadeck.Errorf(lambdadeck.EINVALID, "%v", err)
+}
+
+// envFlag collects repeated --env KEY=VALUE flags.
+type envFlag map[string]string
+
+func (e envFlag) String() string { return "" }
+
+func (e envFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	e[k] = val
+	return nil
+}
+
+// Invoke runs one function once: the response on stdout, the log on stderr.
+func (a *App) Invoke(ctx context.Context, args []string) int {
+	var c commonFlags
+	fs := a.newFlagSet("invoke", "lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|-] [--env KEY=VALUE] [--db ...]")
+	c.register(fs)
+	eventFile := fs.String("event", "", "read the event from `FILE` (- for standard input; default {})")
+	fs.StringVar(eventFile, "e", "", "same as --event")
+	env := envFlag{}
+	fs.Var(env, "env", "set an environment variable for this invocation (`KEY=VALUE`, repeatable)")
+	envVars := fs.String("env-vars", "", "environment overrides from a SAM-style JSON `file` ({\"Function\":{\"KEY\":\"VALUE\"}} or {\"Parameters\":{...}})")
+	clientContext := fs.String("client-context", "", "client context JSON `file` passed as context.clientContext")
+	quiet := fs.Bool("quiet", false, "do not print the log on stderr")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return a.fail(usageError(err))
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "invoke takes one function name, got %d", len(pos)))
+	}
+	name := pos[0]
+
+	p, err := c.loadProject()
+	if err != nil {
+		return a.fail(err)
+	}
+	req := lambdadeck.InvokeRequest{Function: name, Event: []byte("{}"), Source: lambdadeck.SourceCLI, UserAgent: "lambdadeck-cli/" + Version}
+	if *eventFile != "" {
+		if req.Event, err = readFileOrStdin(*eventFile, a.Stdin); err != nil {
+			return a.fail(err)
+		}
+		if len(bytes.TrimSpace(req.Event)) == 0 {
+			req.Event = []byte("{}") // as Lambda treats an empty payload
+		}
+		if len(req.Event) > lambdadeck.MaxSyncPayload {
+			return a.fail(lambdadeck.Errorf(lambdadeck.ETOOLARGE, "the event is over Lambda's 6 MB limit"))
+		}
+		if err := checkJSON("event", *eventFile, req.Event); err != nil {
+			return a.fail(err)
+		}
+	}
+	if *clientContext != "" {
+		if req.ClientContext, err = readFileOrStdin(*clientContext, a.Stdin); err != nil {
+			return a.fail(err)
+		}
+		if err := checkJSON("client context", *clientContext, req.ClientContext); err != nil {
+			return a.fail(err)
+		}
+	}
+	if *envVars != "" {
+		fileEnv, err := readEnvVarsFile(*envVars, name)
+		if err != nil {
+			return a.fail(err)
+		}
+		for k, v := range fileEnv {
+			if _, set := env[k]; !set {
+				env[k] = v
+			}
+		}
+	}
+	if len(env) > 0 {
+		req.Env = env
+	}
+
+	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose))
+	if err != nil {
+		return a.fail(err)
+	}
+	defer db.Close()
+	defer iv.Close()
+	inv, err := iv.Invoke(ctx, req)
+	if err != nil {
+		return a.fail(err)
+	}
+	if !*quiet {
+		fmt.Fprint(a.Stderr, inv.Logs)
+	}
+	a.Stdout.Write(inv.Payload)
+	if len(inv.Payload) > 0 && inv.Payload[len(inv.Payload)-1] != '\n' {
+		if f, ok := a.Stdout.(*os.File); ok && isTerminal(f) {
+			fmt.Fprintln(a.Stdout)
+		}
+	}
+	if inv.Failed() {
+		return exitFunction
+	}
+	return exitOK
+}
+
+// checkJSON reports where a JSON document is broken, by line and column.
+func checkJSON(what, file string, data []byte) error {
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		if se, ok := err.(*json.SyntaxError); ok {
+			line, col := lineColumn(data, se.Offset)
+			return lambdadeck.Errorf(lambdadeck.EINVALID, "%s %s is not valid JSON: line %d, column %d: %v", what, file, line, col, se)
+		}
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s %s is not valid JSON: %v", what, file, err)
+	}
+	return nil
+}
+
+func lineColumn(data []byte, offset int64) (line, col int) {
+	line, col = 1, 1
+	for i := int64(0); i < offset-1 && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// readEnvVarsFile reads SAM's --env-vars format: {"FunctionName": {...}}
+// for one function and {"Parameters": {...}} for all.
+func readEnvVarsFile(file, function string) (map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "cannot read %s: %v", file, err)
+	}
+	var doc map[string]map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s is not SAM's env-vars JSON ({\"Function\": {\"KEY\": \"VALUE\"}}): %v", file, err)
+	}
+	out := map[string]string{}
+	for _, section := range []string{"Parameters", function} {
+		for k, v := range doc[section] {
+			switch v := v.(type) {
+			case string:
+				out[k] = v
+			case nil:
+				out[k] = ""
+			default:
+				b, _ := json.Marshal(v)
+				out[k] = string(b)
+			}
+		}
+	}
+	return out, nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Functions prints the template's functions as a table.
+func (a *App) Functions(ctx context.Context, args []string) int {
+	var c commonFlags
+	fs := a.newFlagSet("functions", "lambdadeck functions [-t template.yaml]")
+	c.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return a.fail(usageError(err))
+	}
+	p, err := c.loadProject()
+	if err != nil {
+		return a.fail(err)
+	}
+	fns := p.functions
+	sort.Slice(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tRUNTIME\tHANDLER\tTIMEOUT\tMEMORY\tNOTES")
+	for _, fn := range fns {
+		note := fn.NotRunnable
+		if note != "" {
+			note = "not runnable: " + note
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%gs\t%d MB\t%s\n", fn.Name, fn.Runtime, fn.Handler, fn.Timeout.Seconds(), fn.MemoryMB, note)
+	}
+	tw.Flush()
+	for _, w := range p.warnings {
+		fmt.Fprintf(a.Stderr, "warning: %s\n", w)
+	}
+	return exitOK
+}

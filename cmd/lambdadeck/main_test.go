@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/store"
+)
+
+func requireRuntimes(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"node", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH", tool)
+		}
+	}
+}
+
+// run runs the command line with args and returns its exit status, stdout
+// and stderr.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// writeProject writes a small SAM project into a temp dir and makes it the
+// working directory.
+func writeProject(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"template.yaml": `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 2
+    Environment:
+      Variables:
+        STAGE: test
+Resources:
+  Greeter:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: greeter
+      Runtime: nodejs20.x
+      Handler: app.handler
+      CodeUri: src/
+  Failer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: fail.handler
+      CodeUri: py/
+  Image:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+      ImageUri: !Sub '${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/x:latest'
+`,
+		"src/app.js": `exports.handler = async (event) => {
+  console.log("greeting", event.name);
+  return { greeting: "hello " + event.name, stage: process.env.STAGE, extra: process.env.EXTRA || null };
+};
+`,
+		"py/fail.py": "def handler(event, context):\n    raise ValueError('no ' + event.get('what', 'thing'))\n",
+		"event.json": `{"name": "Ada"}`,
+		"broken.json": "{\n  \"name\": \"Ada\",\n}",
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	return dir
+}
+
+func TestInvokeCommand(t *testing.T) {
+	requireRuntimes(t)
+	dir := writeProject(t)
+
+	code, stdout, stderr := run(t, "", "invoke", "greeter", "--event", "event.json", "--env", "EXTRA=yes")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if stdout != `{"greeting":"hello Ada","stage":"test","extra":"yes"}` {
+		t.Errorf("stdout = %q", stdout)
+	}
+	for _, want := range []string{"START RequestId: ", "\tINFO\tgreeting Ada\n", "END RequestId: ", "REPORT RequestId: ", "Init Duration: "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+
+	// The event can come on standard input.
+	code, stdout, _ = run(t, `{"name":"Grace"}`, "invoke", "--event", "-", "greeter")
+	if code != exitOK || !strings.Contains(stdout, "hello Grace") {
+		t.Errorf("stdin event: exit %d, stdout %q", code, stdout)
+	}
+
+	// A function error: the error JSON on stdout, exit status 1.
+	code, stdout, stderr = run(t, "", "invoke", "Failer", "--event", "-", "--quiet")
+	if code != exitFunction {
+		t.Errorf("function error: exit %d, stderr %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `"errorType": "ValueError"`) && !strings.Contains(stdout, `"errorType":"ValueError"`) {
+		t.Errorf("function error stdout = %s", stdout)
+	}
+
+	// Every invocation is recorded, with its source.
+	db, err := store.Open(context.Background(), filepath.Join(dir, ".lambdadeck", "lambdadeck.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	page, err := db.ListInvocations(context.Background(), store.InvocationFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 3 {
+		t.Fatalf("recorded %d invocations, want 3", len(page.Items))
+	}
+	for _, inv := range page.Items {
+		if inv.Source != lambdadeck.SourceCLI {
+			t.Errorf("source = %s", inv.Source)
+		}
+	}
+	if page.Items[0].Status != lambdadeck.StatusFailed || page.Items[1].Status != lambdadeck.StatusSucceeded {
+		t.Errorf("statuses = %s, %s", page.Items[0].Status, page.Items[1].Status)
+	}
+}
+
+func TestInvokeCommandErrors(t *testing.T) {
+	requireRuntimes(t)
+	writeProject(t)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no function", []string{"invoke"}, exitUsage, "invoke takes one function name"},
+		{"unknown function", []string{"invoke", "nope"}, exitUsage, "Function not found: nope"},
+		{"not runnable", []string{"invoke", "Image"}, exitUsage, "cannot run here"},
+		{"missing event file", []string{"invoke", "greeter", "--event", "missing.json"}, exitUsage, "cannot read missing.json"},
+		{"invalid event", []string{"invoke", "greeter", "--event", "broken.json"}, exitUsage, "line 3, column 1"},
+		{"bad env flag", []string{"invoke", "greeter", "--env", "NOVALUE"}, exitUsage, "want KEY=VALUE"},
+		{"reserved env", []string{"invoke", "greeter", "--env", "AWS_LAMBDA_FUNCTION_NAME=x"}, exitUsage, "reserved by Lambda"},
+		{"unknown flag", []string{"invoke", "greeter", "--nope"}, exitUsage, "flag provided but not defined"},
+		{"missing template", []string{"invoke", "greeter", "-t", "nothere.yaml"}, exitUsage, "nothere.yaml"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d (want %d), stderr:\n%s\nwant it to contain %q", code, tc.code, stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestFunctionsCommand(t *testing.T) {
+	writeProject(t)
+	code, stdout, stderr := run(t, "", "functions")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"NAME", "greeter", "nodejs20.x", "app.handler", "2s", "Failer", "python3.12", "Image", "not runnable"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("functions output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if code, stdout, _ := run(t, "", "version"); code != exitOK || !strings.HasPrefix(stdout, "lambdadeck ") {
+		t.Errorf("version: %d %q", code, stdout)
+	}
+	if code, _, stderr := run(t, "", "invoke", "--help"); code != exitOK || !strings.Contains(stderr, "--event") && !strings.Contains(stderr, "-event") {
+		t.Errorf("invoke --help: %d %q", code, stderr)
+	}
+}
+
+// TestServeBuiltInExamples starts the whole server on port 0 in an empty
+// directory (so it serves the built-in examples), invokes an example through
+// the browser form, and finds the invocation in the history.
+func TestServeBuiltInExamples(t *testing.T) {
+	requireRuntimes(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"--addr", "127.0.0.1:0"}, strings.NewReader(""), pw, &stderr)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var base string
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "Listening on "); ok {
+			base = rest
+			break
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("server did not start; stderr:\n%s", stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	defer func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("serve exited %d: %s", code, stderr.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) (int, string) {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+
+	status, body := get("/")
+	if status != 200 || !strings.Contains(body, "hello-node") || !strings.Contains(body, "hello-python") {
+		t.Fatalf("dashboard: %d\n%.2000s", status, body)
+	}
+	status, body = get("/functions/hello-python")
+	if status != 200 {
+		t.Fatalf("function page: %d", status)
+	}
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if token == nil {
+		t.Fatalf("no CSRF token on the function page")
+	}
+	resp, err := client.PostForm(base+"/functions/hello-python/invoke", url.Values{"_csrf": {token[1]}, "event": {`{"from":"test"}`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("invoke form: status %d, want a 303 redirect to the invocation", resp.StatusCode)
+	}
+	permalink := resp.Header.Get("Location")
+	status, body = get(permalink)
+	if status != 200 || !strings.Contains(body, "Your Lambda function has successfully executed!") {
+		t.Fatalf("permalink %s: %d\n%.3000s", permalink, status, body)
+	}
+	requestID := permalink[strings.LastIndex(permalink, "/")+1:]
+	status, body = get("/invocations")
+	if status != 200 || !strings.Contains(body, requestID) {
+		t.Errorf("history does not list %s", requestID)
+	}
+	status, body = get("/healthz")
+	if status != 200 || !strings.Contains(body, `"ok"`) {
+		t.Errorf("healthz: %d %s", status, body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".lambdadeck", "lambdadeck.db")); err != nil {
+		t.Errorf("state is not under .lambdadeck: %v", err)
+	}
+}
+
+func TestServeRejectsBadFlags(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if code, _, stderr := run(t, "", "serve", "--addr", "not-an-address"); code == exitOK || !strings.Contains(stderr, "not-an-address") {
+		t.Errorf("bad address: exit %d, %s", code, stderr)
+	}
+	os.WriteFile("template.yaml", []byte("Resources: [\n"), 0o644)
+	if code, _, stderr := run(t, "", "serve"); code != exitUsage || !strings.Contains(stderr, "line") {
+		t.Errorf("broken template: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lambdadeck/lambdadeck/web"
+)
+
+// Serve runs the dashboard until ctx is done.
+func (a *App) Serve(ctx context.Context, args []string) int {
+	var c commonFlags
+	fs := a.newFlagSet("serve", "lambdadeck serve [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]")
+	c.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
+	if _, err := parse(fs, args); err != nil {
+		return a.fail(usageError(err))
+	}
+	logger := a.logger(c.verbose)
+	p, err := c.loadProject()
+	if err != nil {
+		return a.fail(err)
+	}
+	for _, w := range p.warnings {
+		logger.Warn("template: " + w)
+	}
+	db, iv, err := a.openParts(ctx, &c, p, logger)
+	if err != nil {
+		return a.fail(err)
+	}
+	defer db.Close()
+	defer iv.Close()
+	if n := db.Recovered(); n > 0 {
+		logger.Warn(fmt.Sprintf("%d invocations were still running when lambdadeck last stopped; they are marked interrupted", n))
+	}
+
+	srv, err := web.New(web.Config{
+		Invoker:      iv,
+		Store:        db,
+		Logger:       logger,
+		Warnings:     p.warnings,
+		TemplatePath: p.templatePath,
+		Version:      Version,
+	})
+	if err != nil {
+		return a.fail(err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return a.fail(fmt.Errorf("cannot listen on %s: %w", *addr, err))
+	}
+	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
+}
+
+// serve runs srv on ln until ctx is done, then shuts down gracefully:
+// requests in flight get a few seconds to finish before instances are killed.
+func (a *App) serve(ctx context.Context, ln net.Listener, handler http.Handler, p *project, functions int) int {
+	hs := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// No WriteTimeout: an invocation may legitimately run for 15 minutes.
+	}
+	source := p.templatePath
+	if p.builtIn {
+		source = "the built-in examples (" + p.templatePath + ")"
+	}
+	fmt.Fprintf(a.Stdout, "lambdadeck %s: %d functions from %s\nListening on http://%s\n", Version, functions, source, ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return a.fail(err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return a.fail(err)
+	}
+	fmt.Fprintln(a.Stdout, "lambdadeck stopped")
+	return exitOK
+}
