@@ -77,8 +77,8 @@ Resources:
   return { greeting: "hello " + event.name, stage: process.env.STAGE, extra: process.env.EXTRA || null };
 };
 `,
-		"py/fail.py": "def handler(event, context):\n    raise ValueError('no ' + event.get('what', 'thing'))\n",
-		"event.json": `{"name": "Ada"}`,
+		"py/fail.py":  "def handler(event, context):\n    raise ValueError('no ' + event.get('what', 'thing'))\n",
+		"event.json":  `{"name": "Ada"}`,
 		"broken.json": "{\n  \"name\": \"Ada\",\n}",
 	}
 	for name, content := range files {
