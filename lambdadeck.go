@@ -178,3 +178,55 @@ type InvocationRecorder interface {
 	BeginInvocation(ctx context.Context, inv *Invocation) error
 	FinishInvocation(ctx context.Context, inv *Invocation) error
 }
+
+// Fixture is a saved event for one function, or a shared one (Function
+// empty) usable with any function.
+type Fixture struct {
+	ID            int64
+	Function      string // "" for a shared fixture
+	Name          string // unique per function among live fixtures
+	Description   string
+	Tags          []string
+	Event         json.RawMessage
+	ClientContext json.RawMessage   // optional
+	Identity      *CognitoIdentity  // optional
+	Env           map[string]string // optional environment overrides
+	Expectation   *Expectation      // optional: turns the fixture into a test
+	Author        string            // display name until lambdadeck has accounts
+	Revision      int               // 1 on creation, +1 on every edit
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	DeletedAt     time.Time // zero unless deleted (kept until purged)
+}
+
+// Deleted reports whether the fixture was deleted.
+func (f *Fixture) Deleted() bool { return !f.DeletedAt.IsZero() }
+
+// FixtureRevision is one saved state of a fixture.
+type FixtureRevision struct {
+	FixtureID int64
+	Revision  int
+	Author    string
+	At        time.Time
+	Fixture   Fixture // the fixture as it was at this revision
+}
+
+// Expectation is what a fixture's invocation must produce. Any combination
+// of the three may be set; all must hold.
+type Expectation struct {
+	// Response is the whole expected response, compared as JSON.
+	Response json.RawMessage `json:"response,omitempty"`
+	// Contains is a JSON subset the response must contain (objects match
+	// when every key present here matches; arrays element by element).
+	Contains json.RawMessage `json:"contains,omitempty"`
+	// Assertions are short checks such as `statusCode == 200`,
+	// `body.message contains "ok"`, `error.type == "Sandbox.Timedout"`,
+	// `duration < 500ms`.
+	Assertions []string `json:"assertions,omitempty"`
+}
+
+// ExpectationResult is the verdict of an Expectation on one invocation.
+type ExpectationResult struct {
+	Passed   bool     `json:"passed"`
+	Failures []string `json:"failures,omitempty"` // each with the difference, in words
+}
