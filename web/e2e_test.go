@@ -306,6 +306,15 @@ func TestBrowserInvoke(t *testing.T) {
 		}
 	}
 	step("recent invocations refreshed", chromedp.WaitVisible(chromedp.CSS(`#recent-invocations `+byID("invocation-row"))))
+	// The Invoke button is enabled again and the spinner faded out once the
+	// request is done.
+	step("request settled",
+		chromedp.WaitEnabled(chromedp.CSS(byID("invoke"))),
+		func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Poll[bool](`getComputedStyle(document.getElementById("invoke-spinner")).opacity === "0"`)(ctx, t)
+			return chromedp.Void{}, err
+		},
+	)
 
 	if path := os.Getenv("LAMBDADECK_SCREENSHOT"); path != "" {
 		// Quality 100 makes a PNG; anything less is a JPEG.

@@ -292,8 +292,8 @@ func TestInvokeWithHTMX(t *testing.T) {
 	}
 }
 
-// TestInvokeThrottled checks the 429 answer when the function is busy.
-func TestInvokeThrottled(t *testing.T) {
+// TestInvokeFormThrottled checks the 429 answer when the function is busy.
+func TestInvokeFormThrottled(t *testing.T) {
 	env := newTestEnv(t)
 	env.invoker.throttle = true
 	for _, htmx := range []bool{false, true} {
