@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -61,6 +62,13 @@ func New(cfg Config) (*Invoker, error) {
 	if cfg.StateDir == "" {
 		return nil, fmt.Errorf("invoker: no state directory")
 	}
+	// Runtimes start in their function's folder, so every path handed to
+	// them must be absolute.
+	stateDir, err := filepath.Abs(cfg.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("invoker: %w", err)
+	}
+	cfg.StateDir = stateDir
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -95,6 +103,9 @@ func New(cfg Config) (*Invoker, error) {
 		fn = withDefaults(fn)
 		if fn.Runnable() {
 			spec, err := resolveLaunch(fn, dirs, iv.interp)
+			if err == nil {
+				spec, err = withGoBuild(fn, spec, cfg.StateDir)
+			}
 			if err != nil {
 				fn.NotRunnable = err.Error()
 			} else {

@@ -22,6 +22,9 @@ import (
 type launchSpec struct {
 	path string
 	args []string
+	// build, for Go sources, produces the bootstrap that path then names
+	// (gobuild.go); nil for everything else.
+	build *goBuild
 }
 
 // Interpreter is a local executable that serves a declared runtime.

@@ -71,6 +71,15 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 	if in.cmd == nil {
 		o.cold = true
 		env := environment(fn, iv.dirs, req.Env)
+		// Go sources are built (or found built) before the process starts;
+		// the build's time is not the invocation's.
+		if err := spec.buildBootstrap(); err != nil {
+			logs = in.beginLog(startLine(format, id))
+			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, BuildErrorType,
+				"RequestId: "+id+" Error: "+err.Error(), callStart)
+		}
+		in.launch = spec
+		callStart = time.Now()
 		if err := checkEntrypoint(spec); err != nil {
 			logs = in.beginLog(startLine(format, id))
 			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.InvalidEntrypoint",
@@ -445,6 +454,9 @@ func stackLines(raw json.RawMessage) []string {
 	if json.Unmarshal(raw, &lines) == nil {
 		return lines
 	}
+	// A failed Unmarshal still fills the slice with one empty string per
+	// element; start over for Go's frame objects.
+	lines = nil
 	var frames []struct {
 		Path  string `json:"path"`
 		Line  int    `json:"line"`

@@ -1,0 +1,226 @@
+package invoker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lambdadeck/lambdadeck"
+)
+
+// goModule writes a one-handler Go module into a temp dir (go.mod and go.sum
+// from testdata/go, so the build needs only the module cache) and returns a
+// provided.al2023 function built from it.
+func goModule(t *testing.T, name, mainGo string) lambdadeck.Function {
+	t.Helper()
+	requireTools(t, "go")
+	dir := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "go", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, f), string(data))
+	}
+	writeFile(t, filepath.Join(dir, "main.go"), mainGo)
+	return lambdadeck.Function{Name: name, Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: dir,
+		Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// versionHandler is a handler that answers with a fixed string.
+func versionHandler(version string) string {
+	return `package main
+
+import "github.com/aws/aws-lambda-go/lambda"
+
+func main() { lambda.Start(func() (string, error) { return "` + version + `", nil }) }
+`
+}
+
+func goBuildOf(t *testing.T, iv *Invoker, name string) *goBuild {
+	t.Helper()
+	b := iv.specs[name].build
+	if b == nil {
+		t.Fatalf("%s is not built from Go sources", name)
+	}
+	return b
+}
+
+func TestWantsGoBuild(t *testing.T) {
+	const mainGo = "// Command x.\npackage main\n\nfunc main() {}\n"
+	tests := []struct {
+		name    string
+		runtime string
+		method  string
+		files   map[string]string
+		want    bool
+	}{
+		{"main package, no bootstrap", "provided.al2023", "", map[string]string{"main.go": mainGo}, true},
+		{"go1.x runtime", "go1.x", "", map[string]string{"main.go": mainGo}, true},
+		{"ready bootstrap wins", "provided.al2", "", map[string]string{"main.go": mainGo, "bootstrap": "#!/bin/sh\n"}, false},
+		{"BuildMethod go1.x rebuilds over a bootstrap", "provided.al2023", "go1.x", map[string]string{"main.go": mainGo, "bootstrap": "x"}, true},
+		{"library package", "provided.al2023", "", map[string]string{"lib.go": "package lib\n"}, false},
+		{"only a test file", "provided.al2023", "", map[string]string{"main_test.go": "package main\n"}, false},
+		{"main package in a subfolder only", "provided.al2023", "", map[string]string{"cmd/main.go": mainGo}, false},
+		{"not a provided runtime", "nodejs20.x", "", map[string]string{"main.go": mainGo}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, content := range tt.files {
+				writeFile(t, filepath.Join(dir, name), content)
+			}
+			fn := lambdadeck.Function{Name: "f", Runtime: tt.runtime, BuildMethod: tt.method, CodeDir: dir}
+			if got := wantsGoBuild(fn); got != tt.want {
+				t.Errorf("wantsGoBuild = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGoBuildOncePerChange(t *testing.T) {
+	fn := goModule(t, "versioned", versionHandler("v1"))
+	stateDir := t.TempDir()
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: stateDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { iv.Close() })
+	b := goBuildOf(t, iv, fn.Name)
+
+	// Concurrent cold starts share one build.
+	var wg sync.WaitGroup
+	invs := make([]*lambdadeck.Invocation, 6)
+	for i := range invs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			invs[i] = invoke(t, iv, fn.Name, `{}`)
+		}()
+	}
+	wg.Wait()
+	for i, inv := range invs {
+		if inv.Status != lambdadeck.StatusSucceeded || string(inv.Payload) != `"v1"` {
+			t.Fatalf("invocation %d: status %s payload %s\n%s", i, inv.Status, inv.Payload, inv.Logs)
+		}
+	}
+	if n := b.builds.Load(); n != 1 {
+		t.Errorf("%d builds for one set of sources", n)
+	}
+	builds, _ := filepath.Glob(filepath.Join(stateDir, "build", "versioned-*", "bootstrap"))
+	if len(builds) != 1 {
+		t.Fatalf("bootstraps in the state dir: %v", builds)
+	}
+	first := builds[0]
+
+	// Unchanged sources: a new instance reuses the build.
+	iv.Retire(fn.Name)
+	if inv := invoke(t, iv, fn.Name, `{}`); !inv.Cold || string(inv.Payload) != `"v1"` || b.builds.Load() != 1 {
+		t.Errorf("after a retire with no change: cold %v payload %s builds %d", inv.Cold, inv.Payload, b.builds.Load())
+	}
+
+	// Changed sources: the next cold start rebuilds, the old build goes.
+	writeFile(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("v2"))
+	iv.Retire(fn.Name)
+	if inv := invoke(t, iv, fn.Name, `{}`); string(inv.Payload) != `"v2"` || b.builds.Load() != 2 {
+		t.Errorf("after an edit: payload %s builds %d\n%s", inv.Payload, b.builds.Load(), inv.Logs)
+	}
+	if _, err := os.Stat(first); !os.IsNotExist(err) {
+		t.Errorf("the older build is still there: %v", err)
+	}
+
+	// A second lambdadeck over the same state dir finds the build ready.
+	iv2, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: stateDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv2.Close()
+	if inv := invoke(t, iv2, fn.Name, `{}`); string(inv.Payload) != `"v2"` || goBuildOf(t, iv2, fn.Name).builds.Load() != 0 {
+		t.Errorf("restart: payload %s builds %d", inv.Payload, goBuildOf(t, iv2, fn.Name).builds.Load())
+	}
+}
+
+func TestGoBuildErrorIsTheInvocationError(t *testing.T) {
+	fn := goModule(t, "broken", `package main
+
+import "github.com/aws/aws-lambda-go/lambda"
+
+func main() { lambda.Start(notDefined) }
+`)
+	rec := &memoryRecorder{}
+	iv := newTestInvoker(t, rec, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	if inv.Status != lambdadeck.StatusFailed || inv.Error == nil || inv.Error.Type != BuildErrorType {
+		t.Fatalf("status %s error %+v", inv.Status, inv.Error)
+	}
+	// The compiler's own words, with the file and line, reach the caller,
+	// the log and the record.
+	for _, where := range []string{inv.Error.Message, string(inv.Payload), inv.Logs, rec.final[inv.RequestID].Error.Message} {
+		if !strings.Contains(where, "main.go:5:28: undefined: notDefined") {
+			t.Errorf("the compiler output is missing from %q", where)
+		}
+	}
+	if !strings.HasPrefix(inv.Error.Message, "RequestId: "+inv.RequestID+" Error: go build failed (exit status 1):\n") {
+		t.Errorf("message = %q", inv.Error.Message)
+	}
+	// The failure is remembered until the sources change.
+	b := goBuildOf(t, iv, fn.Name)
+	if again := invoke(t, iv, fn.Name, `{}`); again.Error == nil || again.Error.Type != BuildErrorType || b.builds.Load() != 1 {
+		t.Errorf("second try: error %+v after %d builds", again.Error, b.builds.Load())
+	}
+	writeFile(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("fixed"))
+	if fixed := invoke(t, iv, fn.Name, `{}`); fixed.Status != lambdadeck.StatusSucceeded || string(fixed.Payload) != `"fixed"` {
+		t.Errorf("after the fix: status %s payload %s", fixed.Status, fixed.Payload)
+	}
+}
+
+func TestGoWithoutGoCommandIsNotRunnable(t *testing.T) {
+	fn := goModule(t, "nogo", versionHandler("v1"))
+	t.Setenv("PATH", t.TempDir())
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.Close()
+	got, _ := iv.Function("nogo")
+	if !strings.Contains(got.NotRunnable, "go is not on PATH") {
+		t.Errorf("NotRunnable = %q", got.NotRunnable)
+	}
+	_, err = iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "nogo"})
+	if lambdadeck.ErrorCode(err) != lambdadeck.EINVALID {
+		t.Errorf("invoke: %v", err)
+	}
+}
+
+func TestGoSourceHashIgnoresNonSources(t *testing.T) {
+	fn := goModule(t, "hashing", versionHandler("v1"))
+	b := &goBuild{goTool: "go", function: fn.Name, codeDir: fn.CodeDir, moduleDir: moduleDir(fn.CodeDir)}
+	base, err := b.sourceHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"README.md", "testdata/x.go", "node_modules/m/y.go", ".git/z.go", "_old/a.go"} {
+		writeFile(t, filepath.Join(fn.CodeDir, f), "package x\n")
+	}
+	if h, _ := b.sourceHash(); h != base {
+		t.Error("files the go command ignores changed the hash")
+	}
+	writeFile(t, filepath.Join(fn.CodeDir, "internal", "util", "util.go"), "package util\n")
+	if h, _ := b.sourceHash(); h == base {
+		t.Error("a new package in the module did not change the hash")
+	}
+}
