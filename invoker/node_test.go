@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -81,16 +82,16 @@ func nodeInvoke(t *testing.T, iv *Invoker, name, event string) *lambdadeck.Invoc
 	return inv
 }
 
-// rapidError is the body the Node.js runtime posts to /error.
-type rapidError struct {
+// nodeRapidError is the body the Node.js runtime posts to /error.
+type nodeRapidError struct {
 	ErrorType    string   `json:"errorType"`
 	ErrorMessage string   `json:"errorMessage"`
 	Trace        []string `json:"trace"`
 }
 
-func decodeRapidError(t *testing.T, inv *lambdadeck.Invocation) rapidError {
+func decodeNodeError(t *testing.T, inv *lambdadeck.Invocation) nodeRapidError {
 	t.Helper()
-	var e rapidError
+	var e nodeRapidError
 	if err := json.Unmarshal(inv.Payload, &e); err != nil {
 		t.Fatalf("error payload %q is not JSON: %v", inv.Payload, err)
 	}
@@ -134,7 +135,7 @@ func checkNodeOutcome(t *testing.T, inv *lambdadeck.Invocation, want nodeOutcome
 		if inv.Error == nil {
 			t.Fatalf("no error, want %s", want.errorType)
 		}
-		got := decodeRapidError(t, inv)
+		got := decodeNodeError(t, inv)
 		if got.ErrorType != want.errorType || inv.Error.Type != want.errorType {
 			t.Errorf("errorType = %q (parsed %q), want %q", got.ErrorType, inv.Error.Type, want.errorType)
 		}
@@ -241,7 +242,7 @@ func TestNodeImportModuleErrorNamesTheBootstrap(t *testing.T) {
 	fn := nodeFunction(t, "f", "app.handler", map[string]string{"index.js": nodeCJSHandler})
 	iv := nodeInvoker(t, fn)
 	inv := nodeInvoke(t, iv, "f", `{}`)
-	e := decodeRapidError(t, inv)
+	e := decodeNodeError(t, inv)
 	// The require stack points at the runtime, as Lambda's names /var/runtime/index.mjs.
 	want := regexp.MustCompile(`^Error: Cannot find module 'app'\nRequire stack:\n- /.*/node/bootstrap\.mjs$`)
 	if !want.MatchString(e.ErrorMessage) {
@@ -534,12 +535,12 @@ exports.handler = async (event, context) => ({
 	if !strings.HasPrefix(got.Trace, "Root=1-") {
 		t.Errorf("_X_AMZN_TRACE_ID = %q", got.Trace)
 	}
-	if want := []any{"function", "function", "function", true}; !equalAny(got.Legacy, want) {
+	if want := []any{"function", "function", "function", true}; !nodeEqualAny(got.Legacy, want) {
 		t.Errorf("succeed/fail/done/callbackWaitsForEmptyEventLoop = %v, want %v", got.Legacy, want)
 	}
 }
 
-func equalAny(a, b []any) bool {
+func nodeEqualAny(a, b []any) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -551,14 +552,14 @@ func equalAny(a, b []any) bool {
 	return true
 }
 
-var textRecord = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\t([^\t]+)\t([A-Z]+)\t(.*)$`)
+var nodeTextRecord = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\t([^\t]+)\t([A-Z]+)\t(.*)$`)
 
-// textRecords returns the TEXT-format console records in logs as [request
+// nodeTextRecords returns the TEXT-format console records in logs as [request
 // id, level, message] triples.
-func textRecords(logs string) [][3]string {
+func nodeTextRecords(logs string) [][3]string {
 	var out [][3]string
 	for _, line := range strings.Split(logs, "\n") {
-		if m := textRecord.FindStringSubmatch(line); m != nil {
+		if m := nodeTextRecord.FindStringSubmatch(line); m != nil {
 			out = append(out, [3]string{m[1], m[2], m[3]})
 		}
 	}
@@ -593,7 +594,7 @@ func TestNodeConsoleText(t *testing.T) {
 			iv := nodeInvoker(t, fn)
 			inv := nodeInvoke(t, iv, "f", `{}`)
 			var got [][2]string
-			for _, r := range textRecords(inv.Logs) {
+			for _, r := range nodeTextRecords(inv.Logs) {
 				if r[0] != inv.RequestID {
 					continue // the init record, checked below
 				}
@@ -617,7 +618,7 @@ func TestNodeConsoleBeforeFirstInvokeHasUndefinedRequestID(t *testing.T) {
 	iv := nodeInvoker(t, fn)
 	inv := nodeInvoke(t, iv, "f", `{}`)
 	found := false
-	for _, r := range textRecords(inv.Logs) {
+	for _, r := range nodeTextRecords(inv.Logs) {
 		if r == [3]string{"undefined", "INFO", "at init"} {
 			found = true
 		}
@@ -686,7 +687,7 @@ exports.handler = async () => {
 	if strings.Contains(inv.Logs, "filtered") {
 		t.Errorf("DEBUG record not filtered at INFO")
 	}
-	if e := decodeRapidError(t, inv); e.ErrorType != "Error" || e.ErrorMessage != "boom" {
+	if e := decodeNodeError(t, inv); e.ErrorType != "Error" || e.ErrorMessage != "boom" {
 		t.Errorf("payload = %s", inv.Payload)
 	}
 }
@@ -853,31 +854,125 @@ exports.handler = awslambda.streamifyResponse(async (event, stream) => {
 	}
 }
 
-// runBootstrapAgainst runs the Node.js bootstrap by hand against api (a
-// Runtime API stand-in that misbehaves) and returns its exit code and stderr.
-func runBootstrapAgainst(t *testing.T, apiAddr, handler string, files map[string]string) (int, string, string) {
+// nodeBootstrapCommand prepares the Node.js bootstrap to run by hand against a
+// Runtime API stand-in at apiAddr, for what the invoker cannot show.
+func nodeBootstrapCommand(t *testing.T, ctx context.Context, apiAddr, handler string, files map[string]string) *exec.Cmd {
 	t.Helper()
 	dirs, err := runtimes.Install(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	fn := nodeFunction(t, "f", handler, files)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", dirs.NodeBootstrap())
 	cmd.Dir = fn.CodeDir
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "_HANDLER=" + handler, "AWS_LAMBDA_RUNTIME_API=" + apiAddr,
 		"LAMBDA_TASK_ROOT=" + fn.CodeDir, "AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x",
 	}
+	return cmd
+}
+
+// runNodeBootstrap runs the bootstrap to its exit and returns its exit
+// code, stdout and stderr.
+func runNodeBootstrap(t *testing.T, apiAddr, handler string, files map[string]string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := nodeBootstrapCommand(t, ctx, apiAddr, handler, files)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {
 		t.Fatal(err)
 	}
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// A streamed response leaves in chunks as the handler writes them: the
+// handler below cannot go on until the server has received its first chunk.
+func TestNodeStreamingSendsChunksAsWritten(t *testing.T) {
+	requireNode(t)
+	flag := filepath.Join(t.TempDir(), "first-chunk-arrived")
+	type received struct {
+		header   http.Header
+		encoding []string
+		trailer  http.Header
+		body     string
+	}
+	result := make(chan received, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/2018-06-01/runtime/invocation/next":
+			select {
+			case <-result:
+				<-r.Context().Done() // the second /next: park it
+				return
+			default:
+			}
+			w.Header().Set("Lambda-Runtime-Aws-Request-Id", "req-1")
+			w.Header().Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(time.Now().Add(time.Minute).UnixMilli(), 10))
+			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:f")
+			json.NewEncoder(w).Encode(map[string]string{"flag": flag})
+		case r.Method == http.MethodPost && r.URL.Path == "/2018-06-01/runtime/invocation/req-1/response":
+			got := received{header: r.Header.Clone(), encoding: r.TransferEncoding}
+			var body []byte
+			buf := make([]byte, 64)
+			for {
+				n, err := r.Body.Read(buf)
+				body = append(body, buf[:n]...)
+				if string(body) == "first" {
+					os.WriteFile(flag, nil, 0o644)
+				}
+				if err != nil {
+					break
+				}
+			}
+			got.body, got.trailer = string(body), r.Trailer.Clone()
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, `{"status":"OK"}`+"\n")
+			result <- got
+			result <- got // once for the test, once to mark the second /next
+		default:
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusBadRequest)
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := nodeBootstrapCommand(t, ctx, srv.Listener.Addr().String(), "index.handler", map[string]string{"index.js": `
+const fs = require("node:fs");
+exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream.write("first");
+  while (!fs.existsSync(event.flag)) await new Promise((r) => setTimeout(r, 5));
+  stream.end("second");
+});`})
+	var output strings.Builder
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var got received
+	select {
+	case got = <-result:
+	case <-ctx.Done():
+		t.Fatalf("no streamed response; output:\n%s", output.String())
+	}
+	if got.body != "firstsecond" {
+		t.Errorf("body = %q", got.body)
+	}
+	if got.header.Get("Lambda-Runtime-Function-Response-Mode") != "streaming" ||
+		got.header.Get("Content-Type") != "application/octet-stream" ||
+		len(got.encoding) != 1 || got.encoding[0] != "chunked" {
+		t.Errorf("headers %v, transfer encoding %v", got.header, got.encoding)
+	}
+	if _, announced := got.trailer["Lambda-Runtime-Function-Error-Type"]; !announced {
+		t.Errorf("error trailers not announced: %v", got.trailer)
+	}
+	if got.trailer.Get("Lambda-Runtime-Function-Error-Type") != "" {
+		t.Errorf("error trailer set on a good response: %v", got.trailer)
+	}
 }
 
 // When the Runtime API fails, the bootstrap exits non-zero with one line on
@@ -890,7 +985,7 @@ func TestNodeBootstrapAgainstFailingRuntimeAPI(t *testing.T) {
 			io.WriteString(w, `{"errorMessage":"Internal Server Error","errorType":"InternalServerError"}`+"\n")
 		}))
 		defer srv.Close()
-		code, _, stderr := runBootstrapAgainst(t, srv.Listener.Addr().String(), "index.handler", map[string]string{"index.js": nodeCJSHandler})
+		code, _, stderr := runNodeBootstrap(t, srv.Listener.Addr().String(), "index.handler", map[string]string{"index.js": nodeCJSHandler})
 		if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "unexpected status 500") {
 			t.Errorf("exit %d, stderr %q", code, stderr)
 		}
@@ -899,7 +994,7 @@ func TestNodeBootstrapAgainstFailingRuntimeAPI(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		addr := srv.Listener.Addr().String()
 		srv.Close()
-		code, _, stderr := runBootstrapAgainst(t, addr, "index.handler", map[string]string{"index.js": nodeCJSHandler})
+		code, _, stderr := runNodeBootstrap(t, addr, "index.handler", map[string]string{"index.js": nodeCJSHandler})
 		if code == 0 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "ECONNREFUSED") {
 			t.Errorf("exit %d, stderr %q", code, stderr)
 		}
@@ -922,7 +1017,7 @@ func TestNodeBootstrapAgainstFailingRuntimeAPI(t *testing.T) {
 			io.WriteString(w, `{"status":"OK"}`+"\n")
 		}))
 		defer srv.Close()
-		code, stdout, _ := runBootstrapAgainst(t, srv.Listener.Addr().String(), "missing.handler", map[string]string{"index.js": nodeCJSHandler})
+		code, stdout, _ := runNodeBootstrap(t, srv.Listener.Addr().String(), "missing.handler", map[string]string{"index.js": nodeCJSHandler})
 		mu.Lock()
 		defer mu.Unlock()
 		if code != 129 {
@@ -931,7 +1026,7 @@ func TestNodeBootstrapAgainstFailingRuntimeAPI(t *testing.T) {
 		if errorType != "Runtime.ImportModuleError" || contentType != "application/json" {
 			t.Errorf("Lambda-Runtime-Function-Error-Type %q, Content-Type %q", errorType, contentType)
 		}
-		var e rapidError
+		var e nodeRapidError
 		if err := json.Unmarshal(body, &e); err != nil || e.ErrorType != "Runtime.ImportModuleError" ||
 			!strings.HasPrefix(e.ErrorMessage, "Error: Cannot find module 'missing'") {
 			t.Errorf("body %s (%v)", body, err)
