@@ -262,8 +262,11 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 	o.maxMemory = peakRSS(in.pid)
 	o.platform = append(o.platform, initReportLine(format, time.Since(in.started), "error", errType))
 	iv.pools[fn.Name].markReset()
-	// The START line comes after the init output, as on Lambda.
-	logs.Write([]byte(startLine(format, inv.RequestID)))
+	// The START line comes after the init output, as on Lambda; a
+	// suppressed init runs inside the invocation, whose log began with it.
+	if !in.suppressed {
+		logs.Write([]byte(startLine(format, inv.RequestID)))
+	}
 	iv.complete(o, inv, fn, logs, format, status)
 	return *o
 }
