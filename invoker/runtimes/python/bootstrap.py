@@ -13,7 +13,7 @@ import sys
 # The runtime's own modules are imported while this script's folder is still
 # sys.path[0]; afterwards the folder leaves sys.path so that the user's code
 # resolves imports exactly as on Lambda, task root first.
-from lambdadeck_runtime import runtime  # noqa: E402
+from lambdadeck_runtime import runtime
 
 
 def _main():

@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+import traceback
 
 TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
 TEXT_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -177,8 +178,6 @@ class JsonFormatter(logging.Formatter):
 def _traceback_lines(exc_info):
     if not exc_info or exc_info[2] is None:
         return None
-    import traceback
-
     return traceback.format_tb(exc_info[2])
 
 

@@ -46,6 +46,8 @@ class RuntimeClient(object):
         # timeout=None makes the socket blocking whatever the user's code does
         # to socket.setdefaulttimeout: /next is a long poll with no deadline.
         self._conn = http.client.HTTPConnection(address, timeout=None)
+        # _used says the connection has carried an exchange, so a reset on
+        # it may just mean the server dropped it while idle.
         self._used = False
 
     def connect(self):
