@@ -97,7 +97,7 @@ export class RuntimeClient {
         const chunks = [];
         res.on('data', (chunk) => chunks.push(chunk));
         res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
+        res.on('error', (err) => reject(new RuntimeAPIError(`${method} ${path}: ${err.message}`)));
       });
       req.on('error', (err) => {
         if (req.reusedSocket && err.code === 'ECONNRESET' && !retried) {
@@ -148,7 +148,7 @@ export class RuntimeClient {
             rejectDone(unexpected('POST', path, res.statusCode, body));
           }
         });
-        res.on('error', rejectDone);
+        res.on('error', (err) => rejectDone(new RuntimeAPIError(`POST ${path}: ${err.message}`)));
       },
     );
     req.on('error', (err) => rejectDone(new RuntimeAPIError(`POST ${path}: ${err.message}`)));

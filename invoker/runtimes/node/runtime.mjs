@@ -41,6 +41,7 @@ export class Runtime {
     // invocation (by id, or its response stream), or nowhere while polling.
     this.requestId = undefined;
     this.stream = undefined;
+    this.streamDone = undefined;
     this.polling = false;
   }
 
