@@ -273,7 +273,7 @@ func catalog() []Template {
 			param("branch", "main", "the branch pushed to")),
 
 		tpl("codepipeline", "job", "CodePipeline job for a Lambda invoke action",
-			account(), region(),
+			account(),
 			param("input-bucket", "example-bucket", "the input artifact's bucket"),
 			param("input-key", "test/key", "the input artifact's key"),
 			param("output-bucket", "example-bucket2", "the output artifact's bucket"),

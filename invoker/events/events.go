@@ -169,7 +169,7 @@ func (t Template) Render(params map[string]string) ([]byte, error) {
 		return nil, err
 	}
 	var out bytes.Buffer
-	if err := json.Indent(&out, raw, "", "  "); err != nil {
+	if err := json.Indent(&out, bytes.TrimSpace(raw), "", "  "); err != nil {
 		return nil, fmt.Errorf("template %s produced invalid JSON: %w", t.file, err)
 	}
 	out.WriteByte('\n')
