@@ -467,7 +467,7 @@ func goTypes() map[string]typeCase {
 		}),
 		"config/item-change-notification":           typed(nil, configCheck("ConfigurationItemChangeNotification")),
 		"config/oversized-item-change-notification": typed(nil, configCheck("OversizedConfigurationItemChangeNotification")),
-		"config/periodic-rule":                       typed(nil, configCheck("ScheduledNotification")),
+		"config/periodic-rule":                      typed(nil, configCheck("ScheduledNotification")),
 		"connect/contact-flow-event": typed(nil, func(t *testing.T, e *events.ConnectEvent, p map[string]string) {
 			c := e.Details.ContactData
 			eq(t, "Name", e.Name, "ContactFlowEvent")
@@ -562,10 +562,10 @@ func goTypes() map[string]typeCase {
 			}
 			logsDataCheck(t, data, p)
 		}),
-		"lex/book-car":         typed(nil, lexCheck("BookCar")),
-		"lex/book-hotel":       typed(nil, lexCheck("BookHotel")),
-		"lex/make-appointment": typed(nil, lexCheck("MakeAppointment")),
-		"lex/order-flowers":    typed(nil, lexCheck("OrderFlowers")),
+		"lex/book-car":           typed(nil, lexCheck("BookCar")),
+		"lex/book-hotel":         typed(nil, lexCheck("BookHotel")),
+		"lex/make-appointment":   typed(nil, lexCheck("MakeAppointment")),
+		"lex/order-flowers":      typed(nil, lexCheck("OrderFlowers")),
 		"rekognition/s3-request": typed(nil, s3EventCheck("ObjectCreated:Put")),
 		"s3/put":                 typed(nil, s3EventCheck("ObjectCreated:Put")),
 		"s3/delete":              typed(nil, s3EventCheck("ObjectRemoved:Delete")),
@@ -630,20 +630,20 @@ func untyped() map[string][]string {
 	lexV2 := []string{"sessionId", "inputTranscript", "bot.id", "bot.localeId", "interpretations.0.intent.name", "sessionState.intent.name", "invocationSource"}
 	smartHomeControl := []string{"directive.header.namespace", "directive.header.name", "directive.header.messageId", "directive.header.correlationToken", "directive.endpoint.endpointId", "directive.endpoint.scope.token"}
 	return map[string][]string{
-		"alexa-skills-kit/end-session":                      append(append([]string{}, alexa...), "request.reason"),
-		"alexa-skills-kit/start-session":                    alexa,
-		"alexa-skills-kit/intent-answer":                    append(append([]string{}, intent...), "request.intent.slots.Answer.value"),
-		"alexa-skills-kit/intent-getnewfact":                intent,
-		"alexa-skills-kit/intent-mycoloris":                 append(append([]string{}, intent...), "request.intent.slots.Color.value"),
-		"alexa-skills-kit/intent-recipe":                    append(append([]string{}, intent...), "request.intent.slots.Item.value"),
+		"alexa-skills-kit/end-session":                         append(append([]string{}, alexa...), "request.reason"),
+		"alexa-skills-kit/start-session":                       alexa,
+		"alexa-skills-kit/intent-answer":                       append(append([]string{}, intent...), "request.intent.slots.Answer.value"),
+		"alexa-skills-kit/intent-getnewfact":                   intent,
+		"alexa-skills-kit/intent-mycoloris":                    append(append([]string{}, intent...), "request.intent.slots.Color.value"),
+		"alexa-skills-kit/intent-recipe":                       append(append([]string{}, intent...), "request.intent.slots.Item.value"),
 		"alexa-smart-home/smart-home-control-turn-off-request": smartHomeControl,
 		"alexa-smart-home/smart-home-control-turn-on-request":  smartHomeControl,
 		"alexa-smart-home/smart-home-discovery-request":        {"directive.header.namespace", "directive.header.name", "directive.header.messageId", "directive.payload.scope.token"},
 		// AppSyncResolverTemplate models the old resolver-template shape,
 		// not a direct Lambda resolver's event.
-		"appsync/resolver": {"arguments.id", "identity.sub", "identity.username", "info.fieldName", "info.parentTypeName", "info.selectionSetList.0", "request.headers.host"},
-		"batch/get-job":    {"jobs.0.jobArn", "jobs.0.jobName", "jobs.0.jobId", "jobs.0.jobQueue", "jobs.0.status", "jobs.0.jobDefinition"},
-		"batch/submit-job": {"jobName", "jobQueue", "jobDefinition", "containerOverrides.command.0"},
+		"appsync/resolver":                                      {"arguments.id", "identity.sub", "identity.username", "info.fieldName", "info.parentTypeName", "info.selectionSetList.0", "request.headers.host"},
+		"batch/get-job":                                         {"jobs.0.jobArn", "jobs.0.jobName", "jobs.0.jobId", "jobs.0.jobQueue", "jobs.0.status", "jobs.0.jobDefinition"},
+		"batch/submit-job":                                      {"jobName", "jobQueue", "jobDefinition", "containerOverrides.command.0"},
 		"cloudfront/ab-test":                                    append(append([]string{}, edge...), "Records.0.cf.request.headers.cookie.0.value"),
 		"cloudfront/access-request-in-response":                 edgeResponse,
 		"cloudfront/http-redirect":                              edge,
@@ -659,13 +659,13 @@ func untyped() map[string][]string {
 		// An IoT rule sends whatever its SELECT produces.
 		"iot/rule": {"topic", "clientId", "temperature", "timestamp"},
 		// aws-lambda-go models only Kinesis Data Analytics' output delivery.
-		"kinesis/analytics":            analytics,
-		"kinesis/analytics-compressed": analytics,
-		"kinesis/analytics-dynamodb":   analytics,
-		"kinesis/analytics-kpl":        append(append([]string{}, analytics...), "records.1.recordId"),
-		"lex-v2/banking-bot":           lexV2,
-		"lex-v2/book-car":              lexV2,
-		"lex-v2/book-hotel":            lexV2,
+		"kinesis/analytics":                               analytics,
+		"kinesis/analytics-compressed":                    analytics,
+		"kinesis/analytics-dynamodb":                      analytics,
+		"kinesis/analytics-kpl":                           append(append([]string{}, analytics...), "records.1.recordId"),
+		"lex-v2/banking-bot":                              lexV2,
+		"lex-v2/book-car":                                 lexV2,
+		"lex-v2/book-hotel":                               lexV2,
 		"sagemaker/ground-truth-pre-human":                {"version", "labelingJobArn", "dataObject.source-ref"},
 		"sagemaker/ground-truth-annotation-consolidation": {"version", "labelingJobArn", "labelAttributeName", "roleArn", "payload.s3Uri", "labelCategories.0"},
 		"stepfunctions/error":                             {"Error", "Cause"},
