@@ -58,7 +58,7 @@ func (c *interpreters) lookup(name string, probe []string) *Interpreter {
 		it.Err = fmt.Errorf("%s is not on PATH", name)
 		return it
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, probe...).Output()
 	if err != nil {
