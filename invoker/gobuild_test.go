@@ -24,14 +24,14 @@ func goModule(t *testing.T, name, mainGo string) lambdadeck.Function {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, filepath.Join(dir, f), string(data))
+		writeSource(t, filepath.Join(dir, f), string(data))
 	}
-	writeFile(t, filepath.Join(dir, "main.go"), mainGo)
+	writeSource(t, filepath.Join(dir, "main.go"), mainGo)
 	return lambdadeck.Function{Name: name, Runtime: "provided.al2023", Handler: "bootstrap", CodeDir: dir,
 		Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 10}
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeSource(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func TestWantsGoBuild(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			for name, content := range tt.files {
-				writeFile(t, filepath.Join(dir, name), content)
+				writeSource(t, filepath.Join(dir, name), content)
 			}
 			fn := lambdadeck.Function{Name: "f", Runtime: tt.runtime, BuildMethod: tt.method, CodeDir: dir}
 			if got := wantsGoBuild(fn); got != tt.want {
@@ -134,7 +134,7 @@ func TestGoBuildOncePerChange(t *testing.T) {
 	}
 
 	// Changed sources: the next cold start rebuilds, the old build goes.
-	writeFile(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("v2"))
+	writeSource(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("v2"))
 	iv.Retire(fn.Name)
 	if inv := invoke(t, iv, fn.Name, `{}`); string(inv.Payload) != `"v2"` || b.builds.Load() != 2 {
 		t.Errorf("after an edit: payload %s builds %d\n%s", inv.Payload, b.builds.Load(), inv.Logs)
@@ -182,7 +182,7 @@ func main() { lambda.Start(notDefined) }
 	if again := invoke(t, iv, fn.Name, `{}`); again.Error == nil || again.Error.Type != BuildErrorType || b.builds.Load() != 1 {
 		t.Errorf("second try: error %+v after %d builds", again.Error, b.builds.Load())
 	}
-	writeFile(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("fixed"))
+	writeSource(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("fixed"))
 	if fixed := invoke(t, iv, fn.Name, `{}`); fixed.Status != lambdadeck.StatusSucceeded || string(fixed.Payload) != `"fixed"` {
 		t.Errorf("after the fix: status %s payload %s", fixed.Status, fixed.Payload)
 	}
@@ -214,12 +214,12 @@ func TestGoSourceHashIgnoresNonSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"README.md", "testdata/x.go", "node_modules/m/y.go", ".git/z.go", "_old/a.go"} {
-		writeFile(t, filepath.Join(fn.CodeDir, f), "package x\n")
+		writeSource(t, filepath.Join(fn.CodeDir, f), "package x\n")
 	}
 	if h, _ := b.sourceHash(); h != base {
 		t.Error("files the go command ignores changed the hash")
 	}
-	writeFile(t, filepath.Join(fn.CodeDir, "internal", "util", "util.go"), "package util\n")
+	writeSource(t, filepath.Join(fn.CodeDir, "internal", "util", "util.go"), "package util\n")
 	if h, _ := b.sourceHash(); h == base {
 		t.Error("a new package in the module did not change the hash")
 	}

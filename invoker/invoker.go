@@ -35,6 +35,10 @@ type Config struct {
 	QueueSize int
 	// InitTimeout is Lambda's 10 s limit on the init phase.
 	InitTimeout time.Duration
+	// TemplatePath is the template the functions came from; Watch reports
+	// its changes to OnTemplateChange (watch.go).
+	TemplatePath     string
+	OnTemplateChange func()
 }
 
 // Invoker runs functions. It is safe for concurrent use.
@@ -53,6 +57,7 @@ type Invoker struct {
 	busyMu   sync.Mutex
 	busy     map[*instance]struct{}
 	closing  bool
+	reloads  reloadLog // when Watch last retired each function
 }
 
 // New prepares the functions: it writes the bootstraps, finds the local
