@@ -21,6 +21,20 @@ func (s *Server) routes() {
 
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
+
+	s.lambdaAPIRoutes(e)
+}
+
+// lambdaAPIRoutes registers the AWS Lambda API (lambdaapi.go) on e: the
+// dashboard's router, and the API-only one of LambdaAPI. Errors are answered
+// in AWS's format by the lambdaAPI wrapper.
+func (s *Server) lambdaAPIRoutes(e *echo.Echo) {
+	e.POST("/2015-03-31/functions/:name/invocations", s.lambdaAPI(s.invokeFunctionAPI))                              // Invoke
+	e.POST("/2021-11-15/functions/:name/response-streaming-invocations", s.lambdaAPI(s.invokeWithResponseStreamAPI)) // InvokeWithResponseStream
+	e.GET("/2015-03-31/functions", s.lambdaAPI(s.listFunctionsAPI))                                                  // ListFunctions
+	e.GET("/2015-03-31/functions/", s.lambdaAPI(s.listFunctionsAPI))                                                 // ListFunctions (as the docs spell it)
+	e.GET("/2015-03-31/functions/:name", s.lambdaAPI(s.getFunctionAPI))                                              // GetFunction
+	e.GET("/2015-03-31/functions/:name/configuration", s.lambdaAPI(s.getFunctionConfigurationAPI))                   // GetFunctionConfiguration
 }
 
 // favicon redirects to the current hashed favicon; a temporary redirect,
