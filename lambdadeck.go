@@ -197,6 +197,7 @@ type Fixture struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	DeletedAt     time.Time // zero unless deleted (kept until purged)
+	DeletedBy     string    // who deleted it; empty unless deleted
 }
 
 // Deleted reports whether the fixture was deleted.

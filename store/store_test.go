@@ -51,6 +51,20 @@ func embeddedMigrations(t *testing.T, extra map[string]string) fstest.MapFS {
 	return fsys
 }
 
+// embeddedNames lists the embedded migrations' file names in order, joined
+// by commas: what a freshly opened database has applied.
+func embeddedNames(t *testing.T) string {
+	t.Helper()
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no embedded migrations (%v)", err)
+	}
+	for i, name := range names {
+		names[i] = strings.TrimPrefix(name, "migrations/")
+	}
+	return strings.Join(names, ",")
+}
+
 func appliedVersions(t *testing.T, db *DB) []string {
 	t.Helper()
 	rows, err := db.read.Query(`SELECT name FROM schema_migrations ORDER BY version`)
@@ -86,8 +100,8 @@ func TestOpenTwiceIsIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
-		if got := appliedVersions(t, db); strings.Join(got, ",") != "0001_invocations.sql" {
-			t.Errorf("applied migrations = %v, want [0001_invocations.sql]", got)
+		if got, want := strings.Join(appliedVersions(t, db), ","), embeddedNames(t); got != want {
+			t.Errorf("applied migrations = %v, want %v", got, want)
 		}
 		if err := db.Ping(ctx); err != nil {
 			t.Errorf("Ping: %v", err)
@@ -155,13 +169,13 @@ func TestBrokenMigrationStopsOpen(t *testing.T) {
 	broken := embeddedMigrations(t, map[string]string{
 		// The first statement succeeds; the second fails, so the
 		// transaction must undo the first.
-		"0002_broken.sql": "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);",
+		"0900_broken.sql": "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);",
 	})
 	_, err := openWithMigrations(ctx, path, broken)
 	if err == nil {
 		t.Fatal("Open with a broken migration succeeded")
 	}
-	if want := "store: migration 0002_broken.sql failed: "; !strings.HasPrefix(err.Error(), want) {
+	if want := "store: migration 0900_broken.sql failed: "; !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("error = %q, want prefix %q", err, want)
 	}
 	if !strings.Contains(err.Error(), "no_such_table") {
@@ -174,8 +188,8 @@ func TestBrokenMigrationStopsOpen(t *testing.T) {
 		t.Fatalf("Open after the failure: %v", err)
 	}
 	defer db.Close()
-	if got := appliedVersions(t, db); strings.Join(got, ",") != "0001_invocations.sql" {
-		t.Errorf("applied migrations = %v, want [0001_invocations.sql]", got)
+	if got, want := strings.Join(appliedVersions(t, db), ","), embeddedNames(t); got != want {
+		t.Errorf("applied migrations = %v, want %v", got, want)
 	}
 	if tableExists(t, db, "half_done") {
 		t.Error("the broken migration's first statement was kept")
@@ -195,18 +209,18 @@ func TestAddedMigrationApplies(t *testing.T) {
 	db.Close()
 
 	next := embeddedMigrations(t, map[string]string{
-		"0002_fixtures.sql": "CREATE TABLE fixtures (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+		"0901_extra.sql": "CREATE TABLE extra (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
 	})
 	db, err = openWithMigrations(ctx, path, next)
 	if err != nil {
 		t.Fatalf("Open with a new migration: %v", err)
 	}
 	defer db.Close()
-	if got := appliedVersions(t, db); strings.Join(got, ",") != "0001_invocations.sql,0002_fixtures.sql" {
+	if got := appliedVersions(t, db); strings.Join(got, ",") != embeddedNames(t)+",0901_extra.sql" {
 		t.Errorf("applied migrations = %v", got)
 	}
-	if !tableExists(t, db, "fixtures") {
-		t.Error("fixtures table missing")
+	if !tableExists(t, db, "extra") {
+		t.Error("extra table missing")
 	}
 }
 
