@@ -755,3 +755,43 @@ func TestListInvocationsBreaksTiesByID(t *testing.T) {
 		}
 	}
 }
+
+func TestRecoveryLeavesLiveProcessAlone(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lambdadeck.db")
+	server, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.BeginInvocation(ctx, newInvocation("live", "f", t0)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A CLI opens the same database while the server runs the invocation.
+	cli, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cli.Recovered() != 0 {
+		t.Errorf("second process Recovered() = %d, want 0", cli.Recovered())
+	}
+	got, err := cli.Invocation(ctx, "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != lambdadeck.StatusRunning {
+		t.Errorf("live invocation status = %q, want running", got.Status)
+	}
+	cli.Close()
+	server.Close()
+
+	// With both gone, the row is stale.
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Recovered() != 1 {
+		t.Errorf("Recovered() after both closed = %d, want 1", db.Recovered())
+	}
+}

@@ -43,6 +43,7 @@ type DB struct {
 	// recovered is how many invocations Open found still running or queued
 	// and marked interrupted.
 	recovered int
+	owner     *ownerLock // held while open; see lockOwner
 
 	// Statements of the warm path, prepared once.
 	insertInvocation *sql.Stmt
@@ -51,8 +52,9 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the database at path, brings its schema up
-// to date and marks invocations left running by a previous process as
-// interrupted.
+// to date and, unless another process has the database open, marks
+// invocations left running or queued by a process that died as interrupted.
+// Beside the database it keeps a "-lock" file for that check.
 func Open(ctx context.Context, path string) (*DB, error) {
 	migrations, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
@@ -100,7 +102,14 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS) (_ *DB, er
 	if err := migrate(ctx, db.write, migrations); err != nil {
 		return nil, err
 	}
-	if db.recovered, err = recoverInterrupted(ctx, db.write); err != nil {
+	// Rows left running or queued are interrupted only if no other process
+	// has the database open: a CLI opening it beside a live server must not
+	// mark the server's running invocations.
+	db.owner, err = lockOwner(path, func() (err error) {
+		db.recovered, err = recoverInterrupted(ctx, db.write)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 
@@ -165,7 +174,9 @@ func (db *DB) prepare(ctx context.Context) error {
 func (db *DB) Path() string { return db.path }
 
 // Recovered returns how many invocations Open found still running or queued
-// (their process died with them) and marked interrupted.
+// (their process died with them) and marked interrupted. Open recovers only
+// when no other process has the database open (see lockOwner), so it is 0
+// for a CLI opening the database of a running server.
 func (db *DB) Recovered() int { return db.recovered }
 
 // Ping checks that both pools can reach the database.
@@ -194,6 +205,9 @@ func (db *DB) Close() error {
 		// Let SQLite refresh its planner statistics, as it recommends on close.
 		_, _ = db.write.Exec(`PRAGMA optimize`)
 		errs = append(errs, db.write.Close())
+	}
+	if db.owner != nil {
+		errs = append(errs, db.owner.release())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
