@@ -584,3 +584,34 @@ func TestEnvOverridesGetAFreshInstance(t *testing.T) {
 		t.Errorf("override run should be cold (%v) and the next warm again (%v)", b.Cold, c.Cold)
 	}
 }
+
+func TestInitOverLimitIsRetriedInsideTheInvocation(t *testing.T) {
+	// The first init overruns the (shortened) init limit; Lambda then retries
+	// init inside the invocation, under the function's timeout (§6.3).
+	marker := filepath.Join(t.TempDir(), "started-once")
+	fn := customFunction(t, "slow-init", `
+if [ ! -f `+marker+` ]; then
+  touch `+marker+`
+  echo "first init, stuck"
+  sleep 30
+fi
+echo "second init"
+while true; do next; respond '"ready"'; done`)
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: t.TempDir(), InitTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.Close()
+	inv := invoke(t, iv, "slow-init", `{}`)
+	if inv.Status != lambdadeck.StatusSucceeded || string(inv.Payload) != `"ready"` {
+		t.Fatalf("status %s payload %s\n%s", inv.Status, inv.Payload, inv.Logs)
+	}
+	for _, want := range []string{"first init, stuck", "INIT_REPORT Init Duration: ", "Phase: init\tStatus: timeout", "START RequestId", "second init"} {
+		if !strings.Contains(inv.Logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, inv.Logs)
+		}
+	}
+	if strings.Contains(inv.Logs, "\tInit Duration:") {
+		t.Errorf("a retried (suppressed) init reports no Init Duration:\n%s", inv.Logs)
+	}
+}
