@@ -68,6 +68,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	// htmx requests get a fragment, others a page, from the same URL.
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
 	heading := http.StatusText(status)
 	if status == http.StatusTooManyRequests {
 		heading = "Throttled"
