@@ -243,3 +243,23 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz with a closed store: %v", report)
 	}
 }
+
+// TestRunningInvocationPolls checks that the result panel of an unfinished
+// invocation polls its permalink, and a finished one does not.
+func TestRunningInvocationPolls(t *testing.T) {
+	env := newTestEnv(t)
+	running := env.record(t, lambdadeck.Invocation{Function: "hello", Status: lambdadeck.StatusRunning})
+	done := env.record(t, lambdadeck.Invocation{Function: "hello"})
+
+	result := oneByTestID(t, parseHTML(t, env.get(t, "/invocations/"+running.RequestID).body), "result")
+	if attr(result, "hx-get") != "/invocations/"+running.RequestID || attr(result, "hx-trigger") != "every 1s" {
+		t.Errorf("running result panel: hx-get %q, hx-trigger %q", attr(result, "hx-get"), attr(result, "hx-trigger"))
+	}
+	if len(byTestID(result, "not-finished")) != 1 || len(byTestID(result, "report")) != 0 {
+		t.Error("a running invocation shows REPORT figures")
+	}
+	result = oneByTestID(t, parseHTML(t, env.get(t, "/invocations/"+done.RequestID).body), "result")
+	if hasAttr(result, "hx-get") || hasAttr(result, "hx-trigger") {
+		t.Error("a finished result panel still polls")
+	}
+}
