@@ -167,6 +167,10 @@ type Invocation struct {
 
 	StartedAt time.Time
 	EndedAt   time.Time
+
+	// Expectation is the verdict of the fixture's expectation on this
+	// invocation; nil when none was evaluated.
+	Expectation *ExpectationResult
 }
 
 // Failed reports whether the function returned an error (X-Amz-Function-Error).
