@@ -101,6 +101,7 @@ func New(cfg Config) (*Invoker, error) {
 		done:   make(chan struct{}),
 		busy:   map[*instance]struct{}{},
 	}
+	iv.probeInterpreters(cfg.Functions)
 	for _, fn := range cfg.Functions {
 		if _, dup := iv.funcs[fn.Name]; dup {
 			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "two functions are named %q", fn.Name)
@@ -381,4 +382,26 @@ func (iv *Invoker) isClosing() bool {
 	iv.busyMu.Lock()
 	defer iv.busyMu.Unlock()
 	return iv.closing
+}
+
+// probeInterpreters finds the interpreters the functions need, all at once:
+// each probe runs the interpreter (through any version-manager shim), which
+// can take a while, so they run in parallel rather than one after another.
+func (iv *Invoker) probeInterpreters(fns []lambdadeck.Function) {
+	var wg sync.WaitGroup
+	seen := map[string]bool{}
+	for _, fn := range fns {
+		if !fn.Runnable() || seen[fn.Runtime] {
+			continue
+		}
+		seen[fn.Runtime] = true
+		if runtimeFamily(fn.Runtime) == "node" || runtimeFamily(fn.Runtime) == "python" {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				iv.Interpreter(fn)
+			}()
+		}
+	}
+	wg.Wait()
 }

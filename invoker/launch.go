@@ -39,39 +39,47 @@ type Interpreter struct {
 // milliseconds on every start, so each is resolved once to the real binary.
 type interpreters struct {
 	mu    sync.Mutex
-	found map[string]*Interpreter
+	found map[string]*probe
 }
 
-func (c *interpreters) lookup(name string, probe []string) *Interpreter {
+// probe is one interpreter's lookup, done once however many ask at once.
+type probe struct {
+	once   sync.Once
+	result Interpreter
+}
+
+func (c *interpreters) lookup(name string, args []string) *Interpreter {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if it, ok := c.found[name]; ok {
-		return it
-	}
 	if c.found == nil {
-		c.found = map[string]*Interpreter{}
+		c.found = map[string]*probe{}
 	}
-	it := &Interpreter{}
-	c.found[name] = it
+	p, ok := c.found[name]
+	if !ok {
+		p = &probe{}
+		c.found[name] = p
+	}
+	c.mu.Unlock()
+	p.once.Do(func() { p.result = runProbe(name, args) })
+	return &p.result
+}
+
+// runProbe asks the interpreter on PATH for its real executable and version.
+func runProbe(name string, args []string) Interpreter {
 	path, err := exec.LookPath(name)
 	if err != nil {
-		it.Err = fmt.Errorf("%s is not on PATH", name)
-		return it
+		return Interpreter{Err: fmt.Errorf("%s is not on PATH", name)}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, path, probe...).Output()
+	out, err := exec.CommandContext(ctx, path, args...).Output()
 	if err != nil {
-		it.Err = fmt.Errorf("%s does not run: %v", path, err)
-		return it
+		return Interpreter{Err: fmt.Errorf("%s does not run: %v", path, err)}
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) < 2 {
-		it.Err = fmt.Errorf("%s: unexpected version output %q", path, out)
-		return it
+		return Interpreter{Err: fmt.Errorf("%s: unexpected version output %q", path, out)}
 	}
-	it.Path, it.Version = strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1])
-	return it
+	return Interpreter{Path: strings.TrimSpace(lines[0]), Version: strings.TrimSpace(lines[1])}
 }
 
 func (c *interpreters) node() *Interpreter {
