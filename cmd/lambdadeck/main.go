@@ -44,6 +44,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return app.Invoke(ctx, args)
 	case "functions":
 		return app.Functions(ctx, args)
+	case "fixtures":
+		return app.Fixtures(ctx, args)
 	case "generate-event":
 		return app.GenerateEvent(ctx, args)
 	case "version":
@@ -67,6 +69,7 @@ Usage:
   lambdadeck [serve] [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]
   lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|-] [--env KEY=VALUE] [--db ...]
   lambdadeck functions [-t template.yaml]
+  lambdadeck fixtures list|export|import [--dir events/] [--function F] [--format sam|console]
   lambdadeck generate-event [SERVICE [EVENT [--param value ...]]]
   lambdadeck version
 
