@@ -17,6 +17,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	fs := a.newFlagSet("serve", "lambdadeck serve [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]")
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
+	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
 	}
@@ -52,6 +53,23 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return a.fail(fmt.Errorf("cannot listen on %s: %w", *addr, err))
+	}
+	if *apiAddr != "" {
+		apiLn, err := net.Listen("tcp", *apiAddr)
+		if err != nil {
+			ln.Close()
+			return a.fail(fmt.Errorf("cannot listen on %s: %w", *apiAddr, err))
+		}
+		// The API's own listener answers everything in AWS's format, even
+		// unknown paths; it stops, gracefully, before the invoker does.
+		api := &http.Server{Handler: srv.LambdaAPI(), ReadHeaderTimeout: 10 * time.Second}
+		go api.Serve(apiLn)
+		defer func() {
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = api.Shutdown(shutdownCtx)
+		}()
+		fmt.Fprintf(a.Stdout, "AWS Lambda API on http://%s\n", apiLn.Addr())
 	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
 }
