@@ -615,3 +615,28 @@ while true; do next; respond '"ready"'; done`)
 		t.Errorf("a retried (suppressed) init reports no Init Duration:\n%s", inv.Logs)
 	}
 }
+
+func TestLocalRuntimeVersionCheck(t *testing.T) {
+	cases := []struct{ runtime, family, local, want string }{
+		{"nodejs20.x", "node", "v20.20.2", "20"},
+		{"nodejs22.x", "node", "v20.20.2", "22"},
+		{"python3.11", "python", "3.11.7", "3.11"},
+		{"python3.12", "python", "3.11.7", "3.12"},
+	}
+	for _, tc := range cases {
+		if got := declaredVersion(tc.runtime); got != tc.want {
+			t.Errorf("declaredVersion(%s) = %s", tc.runtime, got)
+		}
+		match := localVersion(tc.family, tc.local) == declaredVersion(tc.runtime)
+		if wantMatch := strings.Contains(tc.local, strings.TrimPrefix(tc.want, "v")+"."); match != wantMatch {
+			t.Errorf("%s on %s: match=%v", tc.runtime, tc.local, match)
+		}
+	}
+	requireTools(t, "node")
+	iv := newTestInvoker(t, nil, lambdadeck.Function{Name: "n", Runtime: "nodejs1.x", Handler: "index.handler", CodeDir: t.TempDir()})
+	fn, _ := iv.Function("n")
+	desc, warning := iv.LocalRuntime(fn)
+	if !strings.Contains(desc, " at /") || !strings.Contains(warning, "nodejs1.x is declared") {
+		t.Errorf("LocalRuntime = %q, %q", desc, warning)
+	}
+}

@@ -239,3 +239,49 @@ func reservedVariable(name string) bool {
 	}
 	return false
 }
+
+// LocalRuntime says which local executable serves fn's declared runtime
+// ("node v20.20.2 at /usr/bin/node"), and warns when its version is not the
+// declared one: a handler may then behave differently here than on Lambda.
+func (iv *Invoker) LocalRuntime(fn lambdadeck.Function) (description, warning string) {
+	switch runtimeFamily(fn.Runtime) {
+	case "node", "python":
+		it := iv.Interpreter(fn)
+		if it.Err != nil {
+			return "", it.Err.Error()
+		}
+		description = it.Version + " at " + it.Path
+		if want, got := declaredVersion(fn.Runtime), localVersion(runtimeFamily(fn.Runtime), it.Version); want != "" && got != want {
+			warning = fmt.Sprintf("%s is declared, but the local interpreter is %s: behaviour may differ from Lambda", fn.Runtime, it.Version)
+		}
+		return description, warning
+	case "provided":
+		return "the bootstrap in " + fn.CodeDir, ""
+	}
+	return "", ""
+}
+
+// declaredVersion is the version a runtime name fixes: "22" for nodejs22.x,
+// "3.12" for python3.12.
+func declaredVersion(runtime string) string {
+	if v, ok := strings.CutPrefix(runtime, "nodejs"); ok {
+		return strings.TrimSuffix(v, ".x")
+	}
+	if v, ok := strings.CutPrefix(runtime, "python"); ok {
+		return v
+	}
+	return ""
+}
+
+// localVersion cuts an interpreter's version to what a runtime name fixes:
+// "v20.20.2" → "20" for Node, "3.11.7" → "3.11" for Python.
+func localVersion(family, version string) string {
+	parts := strings.Split(strings.TrimPrefix(version, "v"), ".")
+	if family == "node" {
+		return parts[0]
+	}
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return version
+}

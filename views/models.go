@@ -31,6 +31,7 @@ type FunctionRow struct {
 	Runtime         string
 	Handler         string
 	NotRunnable     string // why it cannot run here; empty when it can
+	RuntimeWarning  string // the local interpreter's version differs from the declared runtime
 	Count           int
 	LastStatus      lambdadeck.Status // empty when never invoked
 	LastAt          time.Time
@@ -70,6 +71,10 @@ type InvokeForm struct {
 type FunctionPage struct {
 	Page
 	Function lambdadeck.Function
+	// LocalRuntime says which local executable serves the runtime;
+	// RuntimeWarning is set when its version is not the declared one.
+	LocalRuntime   string
+	RuntimeWarning string
 	Env      []EnvVar
 	Form     InvokeForm
 	// FromRequestID names the invocation the form was prefilled from, if any.

@@ -37,11 +37,13 @@ func (s *Server) dashboard(c echo.Context) error {
 	rows := make([]views.FunctionRow, 0, len(functions))
 	for _, fn := range functions {
 		st := stats[fn.Name]
+		_, runtimeWarning := s.localRuntime(fn)
 		rows = append(rows, views.FunctionRow{
 			Name:            fn.Name,
 			Runtime:         fn.Runtime,
 			Handler:         fn.Handler,
 			NotRunnable:     fn.NotRunnable,
+			RuntimeWarning:  runtimeWarning,
 			Count:           st.Count,
 			LastStatus:      st.LastStatus,
 			LastAt:          st.LastAt,
@@ -56,6 +58,20 @@ func (s *Server) dashboard(c echo.Context) error {
 		Functions:    rows,
 		Recent:       recent.Items,
 	}))
+}
+
+// runtimeDescriber is implemented by invokers that can say which local
+// executable serves a function's runtime (the real one does).
+type runtimeDescriber interface {
+	LocalRuntime(fn lambdadeck.Function) (description, warning string)
+}
+
+// localRuntime describes fn's local interpreter, when the invoker can.
+func (s *Server) localRuntime(fn lambdadeck.Function) (description, warning string) {
+	if d, ok := s.invoker.(runtimeDescriber); ok && fn.Runnable() {
+		return d.LocalRuntime(fn)
+	}
+	return "", ""
 }
 
 // sortedFunctions returns the functions ordered by name.
@@ -89,13 +105,16 @@ func (s *Server) functionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	localRuntime, runtimeWarning := s.localRuntime(fn)
 	return render(c, http.StatusOK, views.FunctionDetail(views.FunctionPage{
-		Page:          s.page(c, fn.Name, "functions"),
-		Function:      fn,
-		Env:           maskedEnv(fn.Environment),
-		Form:          form,
-		FromRequestID: from,
-		Recent:        recent.Items,
+		Page:           s.page(c, fn.Name, "functions"),
+		Function:       fn,
+		LocalRuntime:   localRuntime,
+		RuntimeWarning: runtimeWarning,
+		Env:            maskedEnv(fn.Environment),
+		Form:           form,
+		FromRequestID:  from,
+		Recent:         recent.Items,
 	}))
 }
 

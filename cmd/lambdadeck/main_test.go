@@ -256,6 +256,11 @@ func TestServeBuiltInExamples(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("function page: %d", status)
 	}
+	// The page says which local interpreter serves python3.12, and warns
+	// when its version differs.
+	if !regexp.MustCompile(`data-testid="config-local-runtime">\s*3\.\d+\.\d+ at /`).MatchString(body) {
+		t.Errorf("function page does not show the local Python interpreter")
+	}
 	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(body)
 	if token == nil {
 		t.Fatalf("no CSRF token on the function page")
