@@ -8,6 +8,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -182,8 +183,13 @@ func refuseCrossOrigin(req *http.Request) error {
 // writeAPIError sends err as a Lambda API error, with a fresh request id.
 // Only 5xx are logged: the rest are the caller's mistakes, told to it.
 func (s *Server) writeAPIError(c echo.Context, err error) {
-	ae := apiErrorOf(err)
 	req := c.Request()
+	if errors.Is(err, context.Canceled) && req.Context().Err() != nil {
+		// The caller hung up while its invocation waited in the queue:
+		// there is no one to answer, and nothing went wrong.
+		return
+	}
+	ae := apiErrorOf(err)
 	if ae.Status >= 500 {
 		s.logger.Error("lambda api request failed", "method", req.Method, "path", req.URL.Path, "status", ae.Status, "err", err)
 	}
