@@ -122,6 +122,9 @@ func (db *DB) Invocation(ctx context.Context, requestID string) (*lambdadeck.Inv
 	} else if err != nil {
 		return nil, fmt.Errorf("store: invocation %s: %w", requestID, err)
 	}
+	if err := db.attachExpectationResults(ctx, []*lambdadeck.Invocation{inv}); err != nil {
+		return nil, err
+	}
 	return inv, nil
 }
 
@@ -198,6 +201,13 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
 		page.Next = encodeCursor(last.StartedAt.UnixMicro(), last.ID)
+	}
+	items := make([]*lambdadeck.Invocation, len(page.Items))
+	for i := range page.Items {
+		items[i] = &page.Items[i]
+	}
+	if err := db.attachExpectationResults(ctx, items); err != nil {
+		return InvocationPage{}, err
 	}
 	return page, nil
 }
