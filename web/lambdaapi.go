@@ -151,6 +151,9 @@ func apiErrorOf(err error) *apiError {
 // reach an SDK, whichever Echo instance serves the route.
 func (s *Server) lambdaAPI(h echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// Every answer carries a request id: a fresh one unless the handler
+		// sets the invocation's.
+		c.Response().Header().Set("x-amzn-RequestId", uuid.NewString())
 		err := refuseCrossOrigin(c.Request())
 		if err == nil {
 			err = h(c)
@@ -445,7 +448,6 @@ func (s *Server) invokeFunctionAPI(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	if r.invocationType == invocationDryRun {
-		h.Set("x-amzn-RequestId", uuid.NewString())
 		return c.NoContent(http.StatusNoContent)
 	}
 	inv, err := s.run(c, r)
@@ -502,7 +504,6 @@ func (s *Server) invokeWithResponseStreamAPI(c echo.Context) error {
 	}
 	h := c.Response().Header()
 	if r.invocationType == invocationDryRun {
-		h.Set("x-amzn-RequestId", uuid.NewString())
 		return c.NoContent(http.StatusNoContent)
 	}
 	inv, err := s.run(c, r)

@@ -298,6 +298,7 @@ func TestLambdaAPIInvokeDryRunRunsNothing(t *testing.T) {
 	if out.StatusCode != http.StatusNoContent || len(out.Payload) != 0 {
 		t.Errorf("status %d, payload %q; want 204 and no body", out.StatusCode, out.Payload)
 	}
+	requestIDOf(t, out.ResultMetadata)
 	if n := env.invocationCount(t, "echo"); n != 0 {
 		t.Errorf("a dry run recorded %d invocations", n)
 	}
@@ -464,6 +465,7 @@ func TestLambdaAPIListAndGetFunctions(t *testing.T) {
 	if strings.Join(names, ",") != "echo,fail,hold,image" || list.NextMarker != nil {
 		t.Fatalf("functions %v, next marker %v", names, aws.ToString(list.NextMarker))
 	}
+	requestIDOf(t, list.ResultMetadata)
 
 	// Pages of one, through the SDK's paginator.
 	var paged []string
