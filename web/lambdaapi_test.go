@@ -54,7 +54,7 @@ type apiEnv struct {
 	releaseFile string // creating it lets the "hold" function return
 }
 
-func requireNodeForAPI(t *testing.T) {
+func requireNodeForAPI(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not on PATH: the Lambda API tests run real Node.js functions")
@@ -63,7 +63,7 @@ func requireNodeForAPI(t *testing.T) {
 
 // newAPIEnv starts the server with three runnable functions (echo, fail,
 // hold: concurrency 1 with a queue of 1) and one that cannot run.
-func newAPIEnv(t *testing.T) *apiEnv {
+func newAPIEnv(t testing.TB) *apiEnv {
 	t.Helper()
 	requireNodeForAPI(t)
 	ctx := context.Background()
@@ -740,4 +740,20 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
+}
+
+// BenchmarkLambdaAPIInvokeWarm measures one synchronous Invoke through the
+// SDK, the HTTP API and a warm Node.js instance, recorded in SQLite.
+func BenchmarkLambdaAPIInvokeWarm(b *testing.B) {
+	env := newAPIEnv(b)
+	ctx := context.Background()
+	in := &lambda.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(`{"bench":true}`)}
+	if _, err := env.client.Invoke(ctx, in); err != nil { // the cold start
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := env.client.Invoke(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
