@@ -153,6 +153,10 @@ type Invocation struct {
 	ContentType string
 	Error       *FunctionError // nil when the invocation succeeded
 
+	// Chunks are the pieces of a streamed response (response streaming
+	// handlers), with when each arrived; nil for a buffered response.
+	Chunks []Chunk
+
 	Logs          string
 	LogsTruncated bool
 
@@ -171,6 +175,12 @@ type Invocation struct {
 	// Expectation is the verdict of the fixture's expectation on this
 	// invocation; nil when none was evaluated.
 	Expectation *ExpectationResult
+}
+
+// Chunk is one piece of a streamed response.
+type Chunk struct {
+	At   time.Duration `json:"at"`   // since the event was delivered
+	Size int           `json:"size"` // bytes
 }
 
 // Failed reports whether the function returned an error (X-Amz-Function-Error).

@@ -57,6 +57,8 @@ type Invoker struct {
 	busyMu   sync.Mutex
 	busy     map[*instance]struct{}
 	closing  bool
+	liveMu   sync.Mutex
+	live     map[string]*liveInvocation // running invocations by request id
 	reloads  reloadLog // when Watch last retired each function
 }
 
@@ -100,6 +102,7 @@ func New(cfg Config) (*Invoker, error) {
 		pools:  map[string]*pool{},
 		done:   make(chan struct{}),
 		busy:   map[*instance]struct{}{},
+		live:   map[string]*liveInvocation{},
 	}
 	iv.probeInterpreters(cfg.Functions)
 	for _, fn := range cfg.Functions {
@@ -205,15 +208,87 @@ func (iv *Invoker) Retire(name string) {
 // invocation; err reports bad requests (EINVALID, ENOTFOUND, ETOOLARGE),
 // throttling (ETHROTTLED) and lambdadeck's own failures.
 func (iv *Invoker) Invoke(ctx context.Context, req lambdadeck.InvokeRequest) (*lambdadeck.Invocation, error) {
-	fn, err := iv.Function(req.Function)
+	if req.Async {
+		return iv.invokeAsync(ctx, req)
+	}
+	r, err := iv.Start(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if !fn.Runnable() {
-		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
+	return r.Wait()
+}
+
+// Run is a synchronous invocation under way.
+type Run struct {
+	RequestID string
+	done      chan struct{}
+	inv       *lambdadeck.Invocation
+	err       error
+}
+
+// Done is closed when the invocation has finished and been recorded.
+func (r *Run) Done() <-chan struct{} { return r.done }
+
+// Wait waits for the invocation to finish and returns it; err is set only
+// when lambdadeck failed to record it.
+func (r *Run) Wait() (*lambdadeck.Invocation, error) {
+	<-r.done
+	return r.inv, r.err
+}
+
+// Start begins a synchronous invocation and returns once the event is on
+// its way: the request was checked, an instance taken (after waiting in the
+// queue if all were busy; a full queue is ETHROTTLED) and the invocation
+// recorded as running. Live shows it while it runs; Wait gives its outcome.
+// The caller going away does not stop a running handler, as on Lambda; the
+// outcome is still recorded.
+func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Run, error) {
+	if req.Async {
+		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "an Event invocation cannot be started synchronously")
 	}
-	if err := validateRequest(&req); err != nil {
+	fn, inv, err := iv.prepare(&req)
+	if err != nil {
 		return nil, err
+	}
+	p, spec := iv.pools[fn.Name], iv.specs[fn.Name]
+	if !iv.enter() {
+		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
+	}
+	in, err := p.acquire(ctx, spec, len(req.Env) > 0)
+	if err != nil {
+		iv.inflight.Done()
+		return nil, err
+	}
+	// The invocation is recorded as running before the event is delivered,
+	// so nothing is lost if lambdadeck dies mid-run.
+	inv.StartedAt = time.Now().UTC()
+	if err := iv.record(ctx, inv, true); err != nil {
+		p.release(in, len(req.Env) == 0 && in.cmd != nil, spec)
+		iv.inflight.Done()
+		return nil, err
+	}
+	r := &Run{RequestID: inv.RequestID, done: make(chan struct{}), inv: inv}
+	live := iv.trackLive(inv)
+	go func() {
+		defer iv.inflight.Done()
+		r.err = iv.run(context.WithoutCancel(ctx), p, spec, in, fn, inv, req)
+		iv.untrackLive(live)
+		close(r.done)
+	}()
+	return r, nil
+}
+
+// prepare checks a request and builds its invocation record.
+func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, *lambdadeck.Invocation, error) {
+	fn, err := iv.Function(req.Function)
+	if err != nil {
+		return fn, nil, err
+	}
+	if !fn.Runnable() {
+		return fn, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
+	}
+	if err := validateRequest(req); err != nil {
+		return fn, nil, err
 	}
 	inv := &lambdadeck.Invocation{
 		RequestID:     uuid.NewString(),
@@ -231,54 +306,47 @@ func (iv *Invoker) Invoke(ctx context.Context, req lambdadeck.InvokeRequest) (*l
 	if req.Identity != nil {
 		inv.Identity, _ = json.Marshal(req.Identity)
 	}
-	p := iv.pools[fn.Name]
-	spec := iv.specs[fn.Name]
+	return fn, inv, nil
+}
 
-	if !iv.enter() {
-		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
-	}
-	if req.Async {
-		inv.Status = lambdadeck.StatusQueued
-		if err := iv.record(ctx, inv, true); err != nil {
-			iv.inflight.Done()
-			return nil, err
-		}
-		queued := *inv
-		go func() {
-			defer iv.inflight.Done()
-			ctx := context.WithoutCancel(ctx)
-			in, err := p.acquire(ctx, spec, len(req.Env) > 0)
-			if err != nil {
-				iv.abandon(ctx, inv, err)
-				return
-			}
-			inv.Status = lambdadeck.StatusRunning
-			inv.StartedAt = time.Now().UTC()
-			if err := iv.record(ctx, inv, false); err != nil {
-				iv.log.Error("recording async invocation", "request_id", inv.RequestID, "err", err)
-			}
-			if err := iv.run(ctx, p, spec, in, fn, inv, req); err != nil {
-				iv.log.Error("async invocation", "request_id", inv.RequestID, "err", err)
-			}
-		}()
-		return &queued, nil
-	}
-	defer iv.inflight.Done()
-
-	in, err := p.acquire(ctx, spec, len(req.Env) > 0)
+// invokeAsync records an Event invocation as queued and runs it in the
+// background, as Lambda's internal queue does; it waits for an instance
+// however long that takes.
+func (iv *Invoker) invokeAsync(ctx context.Context, req lambdadeck.InvokeRequest) (*lambdadeck.Invocation, error) {
+	fn, inv, err := iv.prepare(&req)
 	if err != nil {
 		return nil, err
 	}
-	// The invocation is recorded as running before the event is delivered,
-	// so nothing is lost if lambdadeck dies mid-run.
-	inv.StartedAt = time.Now().UTC()
+	p, spec := iv.pools[fn.Name], iv.specs[fn.Name]
+	if !iv.enter() {
+		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
+	}
+	inv.Status = lambdadeck.StatusQueued
 	if err := iv.record(ctx, inv, true); err != nil {
-		p.release(in, len(req.Env) == 0 && in.cmd != nil, spec)
+		iv.inflight.Done()
 		return nil, err
 	}
-	// The caller going away does not stop a running handler, as on Lambda;
-	// the outcome is still recorded.
-	return inv, iv.run(context.WithoutCancel(ctx), p, spec, in, fn, inv, req)
+	queued := *inv
+	go func() {
+		defer iv.inflight.Done()
+		ctx := context.WithoutCancel(ctx)
+		in, err := p.acquire(ctx, spec, len(req.Env) > 0)
+		if err != nil {
+			iv.abandon(ctx, inv, err)
+			return
+		}
+		inv.Status = lambdadeck.StatusRunning
+		inv.StartedAt = time.Now().UTC()
+		if err := iv.record(ctx, inv, false); err != nil {
+			iv.log.Error("recording async invocation", "request_id", inv.RequestID, "err", err)
+		}
+		live := iv.trackLive(inv)
+		defer iv.untrackLive(live)
+		if err := iv.run(ctx, p, spec, in, fn, inv, req); err != nil {
+			iv.log.Error("async invocation", "request_id", inv.RequestID, "err", err)
+		}
+	}()
+	return &queued, nil
 }
 
 // enter counts an invocation in, unless lambdadeck is shutting down.

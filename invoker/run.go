@@ -145,6 +145,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		ended:         make(chan struct{}),
 	}
 	inv.Context = contextRecord(fn, in, pi)
+	iv.liveFor(id).attach(in, logs, pi)
 
 	var oom atomic.Bool
 	var peak atomic.Int64
@@ -198,6 +199,11 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 	}
 	inv.Payload = pi.payload
 	inv.ContentType = pi.contentType
+	in.mu.Lock()
+	if pi.streamed {
+		inv.Chunks = append([]lambdadeck.Chunk{}, pi.chunks...)
+	}
+	in.mu.Unlock()
 	status := lambdadeck.StatusSucceeded
 	if pi.isError {
 		status = lambdadeck.StatusFailed

@@ -61,13 +61,9 @@ type pendingInvoke struct {
 	isError     bool
 	errorType   string // Lambda-Runtime-Function-Error-Type, or the platform's
 	streamed    bool
-	chunks      []Chunk
-}
-
-// Chunk is one piece of a streamed response, with when it arrived.
-type Chunk struct {
-	At   time.Duration // since the event was delivered
-	Size int
+	body        []byte             // a streamed response so far; guarded by the instance's mu
+	chunks      []lambdadeck.Chunk // guarded by the instance's mu
+	onChunk     func()             // called after each streamed chunk arrives
 }
 
 func (a *runtimeAPI) routes() http.Handler {
@@ -222,7 +218,6 @@ func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request) {
 		writeAccepted(w)
 		p.payload = body
 		p.contentType = r.Header.Get("Content-Type")
-		p.streamed = streaming
 		// A streamed response that failed half-way carries its error in
 		// trailers; Lambda forwards it as a function error (reference §1.7).
 		if et := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); streaming && et != "" {
@@ -254,6 +249,9 @@ func (a *runtimeAPI) readBody(r *http.Request, p *pendingInvoke, streaming bool)
 		return body, false, err
 	}
 	buf := make([]byte, 32*1024)
+	a.in.mu.Lock()
+	p.streamed = true
+	a.in.mu.Unlock()
 	for {
 		n, rerr := r.Body.Read(buf)
 		if n > 0 {
@@ -262,8 +260,12 @@ func (a *runtimeAPI) readBody(r *http.Request, p *pendingInvoke, streaming bool)
 			}
 			body = append(body, buf[:n]...)
 			a.in.mu.Lock()
-			p.chunks = append(p.chunks, Chunk{At: time.Since(p.delivered), Size: n})
+			p.body = body
+			p.chunks = append(p.chunks, lambdadeck.Chunk{At: time.Since(p.delivered), Size: n})
 			a.in.mu.Unlock()
+			if p.onChunk != nil {
+				p.onChunk()
+			}
 		}
 		if errors.Is(rerr, io.EOF) {
 			return body, false, nil
