@@ -48,6 +48,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return app.Fixtures(ctx, args)
 	case "generate-event":
 		return app.GenerateEvent(ctx, args)
+	case "test":
+		return app.Test(ctx, args)
 	case "version":
 		fmt.Fprintln(stdout, "lambdadeck", Version)
 		return exitOK
@@ -71,6 +73,7 @@ Usage:
   lambdadeck functions [-t template.yaml]
   lambdadeck fixtures list|export|import [--dir events/] [--function F] [--format sam|console]
   lambdadeck generate-event [SERVICE [EVENT [--param value ...]]]
+  lambdadeck test [-t template.yaml] [--function F] [--fixture NAME] [--env dev] [--junit out.xml]
   lambdadeck version
 
 Without -t, lambdadeck uses template.yaml or template.yml in the current
