@@ -36,10 +36,10 @@ const invocationColumns = `request_id, function, source, user_agent, fixture_id,
 	logs, logs_truncated, status, cold,
 	init_duration_us, duration_us, billed_duration_us,
 	memory_size_mb, max_memory_used_mb, out_of_memory,
-	started_at, ended_at`
+	started_at, ended_at, chunks`
 
 const insertInvocationSQL = `INSERT INTO invocations (` + invocationColumns + `)
-	VALUES (?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?)`
+	VALUES (?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?, ?)`
 
 // updateInvocationSQL sets every column but id from the invocation, found by
 // its request id (the first argument, bound again as the last).
@@ -50,7 +50,7 @@ const updateInvocationSQL = `UPDATE invocations SET
 	logs = ?, logs_truncated = ?, status = ?, cold = ?,
 	init_duration_us = ?, duration_us = ?, billed_duration_us = ?,
 	memory_size_mb = ?, max_memory_used_mb = ?, out_of_memory = ?,
-	started_at = ?, ended_at = ?
+	started_at = ?, ended_at = ?, chunks = ?
 	WHERE request_id = ?`
 
 const selectInvocationSQL = `SELECT id, ` + invocationColumns + ` FROM invocations WHERE request_id = ?`
@@ -441,6 +441,14 @@ func invocationArgs(inv *lambdadeck.Invocation) ([]any, error) {
 	if !inv.EndedAt.IsZero() {
 		endedAt = inv.EndedAt.UnixMicro()
 	}
+	var chunks any
+	if inv.Chunks != nil {
+		b, err := json.Marshal(inv.Chunks)
+		if err != nil {
+			return nil, fmt.Errorf("store: encode chunks: %w", err)
+		}
+		chunks = string(b)
+	}
 	return []any{
 		inv.RequestID, inv.Function, string(inv.Source), inv.UserAgent, fixtureID,
 		nullText(inv.Event), nullText(inv.Context), nullText(inv.ClientContext), nullText(inv.Identity), env,
@@ -448,7 +456,7 @@ func invocationArgs(inv *lambdadeck.Invocation) ([]any, error) {
 		inv.Logs, inv.LogsTruncated, string(inv.Status), inv.Cold,
 		inv.InitDuration.Microseconds(), inv.Duration.Microseconds(), inv.BilledDuration.Microseconds(),
 		inv.MemorySizeMB, inv.MaxMemoryUsedMB, inv.OutOfMemory,
-		inv.StartedAt.UnixMicro(), endedAt,
+		inv.StartedAt.UnixMicro(), endedAt, chunks,
 	}, nil
 }
 
@@ -468,6 +476,7 @@ func scanInvocation(row *sql.Row) (*lambdadeck.Invocation, error) {
 		fixtureID, endedAt                     sql.NullInt64
 		event, invContext, clientCtx, identity []byte
 		env, errorType, errorMessage, stack    sql.NullString
+		chunks                                 sql.NullString
 		initUS, durationUS, billedUS, startUS  int64
 	)
 	err := row.Scan(&inv.ID,
@@ -477,9 +486,14 @@ func scanInvocation(row *sql.Row) (*lambdadeck.Invocation, error) {
 		&inv.Logs, &inv.LogsTruncated, &status, &inv.Cold,
 		&initUS, &durationUS, &billedUS,
 		&inv.MemorySizeMB, &inv.MaxMemoryUsedMB, &inv.OutOfMemory,
-		&startUS, &endedAt)
+		&startUS, &endedAt, &chunks)
 	if err != nil {
 		return nil, err
+	}
+	if chunks.Valid {
+		if err := json.Unmarshal([]byte(chunks.String), &inv.Chunks); err != nil {
+			return nil, fmt.Errorf("decode chunks: %w", err)
+		}
 	}
 	inv.Source, inv.Status = lambdadeck.Source(source), lambdadeck.Status(status)
 	inv.FixtureID = fixtureID.Int64

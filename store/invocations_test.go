@@ -93,6 +93,7 @@ func TestInvocationRoundTrip(t *testing.T) {
 	inv.BilledDuration = 3 * time.Millisecond
 	inv.MaxMemoryUsedMB = 67
 	inv.OutOfMemory = true
+	inv.Chunks = []lambdadeck.Chunk{{At: 3 * time.Millisecond, Size: 512}, {At: 250 * time.Millisecond, Size: 7}}
 	inv.EndedAt = t0.Add(154 * time.Millisecond)
 	if err := db.FinishInvocation(ctx, inv); err != nil {
 		t.Fatalf("FinishInvocation: %v", err)
