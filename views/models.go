@@ -19,7 +19,7 @@ type AssetURLs interface {
 // Page carries what every full page needs.
 type Page struct {
 	Title     string
-	Nav       string // which top-level section is current: "functions" or "invocations"
+	Nav       string // which top-level section is current: "functions", "invocations" or "fixtures"
 	CSRFToken string // echoed in the hidden _csrf field of every form
 	Assets    AssetURLs
 	Version   string
@@ -79,6 +79,9 @@ type FunctionPage struct {
 	Form     InvokeForm
 	// FromRequestID names the invocation the form was prefilled from, if any.
 	FromRequestID string
+	// Picker offers the function's and the shared fixtures beside the
+	// editor; Picker.Selected is the one loaded into it, if any.
+	Picker FixturePicker
 	Recent        []lambdadeck.Invocation
 }
 

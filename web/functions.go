@@ -82,8 +82,9 @@ func sortedFunctions(functions []lambdadeck.Function) []lambdadeck.Function {
 }
 
 // functionPage shows a function's configuration, the event editor and its
-// recent invocations. The editor starts with {}, the ?event= parameter, or
-// the event and overrides of the invocation named by ?from=.
+// recent invocations. The editor starts with {}, the ?event= parameter, the
+// event and overrides of the invocation named by ?from=, or those of the
+// fixture named by ?fixture= (the picker's Load without JavaScript).
 func (s *Server) functionPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	fn, err := s.invoker.Function(c.Param("name"))
@@ -101,6 +102,18 @@ func (s *Server) functionPage(c echo.Context) error {
 	} else if event := c.QueryParam("event"); event != "" {
 		form.Event = event
 	}
+	var fixtureID int64
+	if param := c.QueryParam("fixture"); param != "" && from == "" {
+		f, err := s.fixtureForEditor(ctx, param)
+		if err != nil {
+			return err
+		}
+		form, fixtureID = invokeFormFromFixture(f), f.ID
+	}
+	picker, err := s.fixturePicker(ctx, fn.Name, fixtureID)
+	if err != nil {
+		return err
+	}
 	recent, err := s.store.ListInvocations(ctx, store.InvocationFilter{Function: fn.Name, Limit: recentLimit})
 	if err != nil {
 		return err
@@ -114,6 +127,7 @@ func (s *Server) functionPage(c echo.Context) error {
 		Env:            maskedEnv(fn.Environment),
 		Form:           form,
 		FromRequestID:  from,
+		Picker:         picker,
 		Recent:         recent.Items,
 	}))
 }

@@ -19,6 +19,21 @@ func (s *Server) routes() {
 	e.GET("/invocations/:requestId", s.invocationPermalink) // one invocation, run again, edit and run
 	e.GET("/healthz", s.health)                             // JSON: store reachable, function count, version
 
+	e.GET("/fixtures", s.fixtureList)                                        // all fixtures: search, function and tag filters, deleted ones on request
+	e.GET("/fixtures/new", s.newFixtureForm)                                 // blank form, or prefilled from ?function=, ?event=, ?from=<requestId>
+	e.POST("/fixtures/new", s.newFixtureFromEditor)                          // "Save as fixture" beside Invoke: the form prefilled, nothing saved
+	e.POST("/fixtures", s.createFixture)                                     // save a new fixture (revision 1): 303 to it
+	e.POST("/fixtures/load", s.loadPickedFixture)                            // the function page picker's Load
+	e.POST("/fixtures/run", s.runPickedFixture)                              // the function page picker's Run
+	e.GET("/fixtures/:id", s.fixturePage)                                    // one fixture: event, Run, Edit, Duplicate, Delete, history with diffs
+	e.POST("/fixtures/:id", s.updateFixture)                                 // save an edit as a new revision; stale revision: 409
+	e.GET("/fixtures/:id/edit", s.editFixtureForm)                           // the edit form
+	e.POST("/fixtures/:id/run", s.runFixture)                                // run it: htmx result panel or 303 to the invocation
+	e.POST("/fixtures/:id/duplicate", s.duplicateFixture)                    // save a copy as "name (copy)"
+	e.GET("/fixtures/:id/delete", s.deleteFixtureConfirm)                    // ask before deleting
+	e.POST("/fixtures/:id/delete", s.deleteFixture)                          // soft delete, with confirm=yes
+	e.POST("/fixtures/:id/revisions/:rev/restore", s.restoreFixtureRevision) // an old revision becomes the newest
+
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
 
