@@ -191,10 +191,6 @@ func (s *Server) fixtureFromForm(values url.Values) (*lambdadeck.Fixture, error)
 	if err != nil {
 		return nil, err
 	}
-	author, err := store.NormalizeAuthor(values.Get(fieldAuthor))
-	if err != nil {
-		return nil, err
-	}
 	return &lambdadeck.Fixture{
 		Function:      function,
 		Name:          values.Get(fieldName),
@@ -204,9 +200,18 @@ func (s *Server) fixtureFromForm(values url.Values) (*lambdadeck.Fixture, error)
 		ClientContext: req.ClientContext,
 		Identity:      req.Identity,
 		Env:           req.Env,
-		Author:        author,
 	}, nil
 }
+
+// formAuthor is the author a fixture form names, or, for a form without
+// the field, the one the author cookie remembers.
+func formAuthor(c echo.Context, values url.Values) (string, error) {
+	if !values.Has(fieldAuthor) {
+		return store.NormalizeAuthor(authorFromCookie(c))
+	}
+	return store.NormalizeAuthor(values.Get(fieldAuthor))
+}
+
 
 // createFixture saves a new fixture and redirects to it. A refused form
 // comes back with its text and the reason, nothing saved.
@@ -216,6 +221,9 @@ func (s *Server) createFixture(c echo.Context) error {
 	}
 	values := c.Request().PostForm
 	f, err := s.fixtureFromForm(values)
+	if err == nil {
+		f.Author, err = formAuthor(c, values)
+	}
 	if err == nil {
 		err = s.store.CreateFixture(c.Request().Context(), f)
 	}
@@ -293,6 +301,9 @@ func (s *Server) updateFixture(c echo.Context) error {
 	}
 	form.Revision = revision
 	f, err := s.fixtureFromForm(values)
+	if err == nil {
+		f.Author, err = formAuthor(c, values)
+	}
 	if err == nil {
 		f.ID = current.ID
 		// The form does not edit the expectation: keep it.

@@ -61,6 +61,7 @@ func (f *fakeInvoker) Invoke(ctx context.Context, req lambdadeck.InvokeRequest) 
 		Function:      req.Function,
 		Source:        req.Source,
 		UserAgent:     req.UserAgent,
+		FixtureID:     req.FixtureID,
 		Event:         req.Event,
 		Context:       json.RawMessage(`{"functionName":"` + fn.Name + `","memoryLimitInMB":"128"}`),
 		ClientContext: req.ClientContext,
