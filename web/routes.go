@@ -34,6 +34,13 @@ func (s *Server) routes() {
 	e.POST("/fixtures/:id/delete", s.deleteFixture)                          // soft delete, with confirm=yes
 	e.POST("/fixtures/:id/revisions/:rev/restore", s.restoreFixtureRevision) // an old revision becomes the newest
 
+	e.GET("/tests", s.testsPage)                              // fixtures with expectations, their latest verdicts, Run all
+	e.POST("/tests/run", s.startTestRun)                      // run them in the background: 303 to the run
+	e.GET("/tests/runs/:id", s.testRunPage)                   // a run's progress (htmx polls the fragment) and outcomes
+	e.GET("/environments", s.environmentsPage)                // named environments for {{variables}}: the file's and the dashboard's
+	e.POST("/environments", s.saveEnvironment)                // create or replace one
+	e.POST("/environments/:name/delete", s.deleteEnvironment) // delete one
+
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
 

@@ -55,6 +55,7 @@ type Server struct {
 	warnings     []string
 	templatePath string
 	version      string
+	testRuns     *testRuns // the dashboard's recent test runs (testrun.go)
 }
 
 // New builds the server and its routes.
@@ -82,6 +83,7 @@ func New(cfg Config) (*Server, error) {
 		warnings:     append([]string(nil), cfg.Warnings...),
 		templatePath: cfg.TemplatePath,
 		version:      cfg.Version,
+		testRuns:     newTestRuns(),
 	}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
