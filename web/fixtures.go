@@ -212,7 +212,6 @@ func formAuthor(c echo.Context, values url.Values) (string, error) {
 	return store.NormalizeAuthor(values.Get(fieldAuthor))
 }
 
-
 // createFixture saves a new fixture and redirects to it. A refused form
 // comes back with its text and the reason, nothing saved.
 func (s *Server) createFixture(c echo.Context) error {
