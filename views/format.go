@@ -33,6 +33,11 @@ func millis(d time.Duration) string {
 	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 }
 
+// sinceStart says how long ago t was, to a tenth of a second.
+func sinceStart(t time.Time) string {
+	return fmt.Sprintf("%.1f s", time.Since(t).Seconds())
+}
+
 // wholeMillis formats Billed Duration: whole milliseconds.
 func wholeMillis(d time.Duration) string {
 	return fmt.Sprintf("%d ms", d.Milliseconds())

@@ -23,6 +23,10 @@ type Page struct {
 	CSRFToken string // echoed in the hidden _csrf field of every form
 	Assets    AssetURLs
 	Version   string
+	// RefreshSeconds, when set, reloads the page that often in browsers
+	// without JavaScript (a running invocation's permalink); with
+	// JavaScript the page updates itself.
+	RefreshSeconds int
 }
 
 // FunctionRow is one line of the dashboard's function table.

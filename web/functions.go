@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,28 +154,7 @@ func (s *Server) invokeFunction(c echo.Context) error {
 	req.Source = lambdadeck.SourceBrowser
 	req.UserAgent = c.Request().UserAgent()
 
-	// Like Lambda, a synchronous invocation runs to its end even if the
-	// caller goes away; the outcome is recorded for the permalink.
-	ctx := context.WithoutCancel(c.Request().Context())
-	inv, err := s.invoker.Invoke(ctx, req)
-	if err != nil {
-		if lambdadeck.ErrorCode(err) == lambdadeck.ETHROTTLED {
-			return lambdadeck.Errorf(lambdadeck.ETHROTTLED,
-				"%s is busy: all %d of its instances are running and its queue is full (Lambda would answer TooManyRequestsException). Try again when one finishes.",
-				fn.Name, fn.Concurrency)
-		}
-		return err
-	}
-
-	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
-	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, "/invocations/"+url.PathEscape(inv.RequestID))
-	}
-	recent, err := s.store.ListInvocations(c.Request().Context(), store.InvocationFilter{Function: fn.Name, Limit: recentLimit})
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.InvokeResult(*inv, recent.Items))
+	return s.invokeAndRespond(c, fn, req)
 }
 
 // parseForm parses a url-encoded or multipart form body; unlike

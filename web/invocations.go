@@ -119,8 +119,13 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 	}
 	runAgain := formFromInvocation(inv)
 	runAgain.Event = string(inv.Event) // re-send the exact bytes, not the pretty copy
+	s.overlayLive(inv)
+	page := s.page(c, "Invocation "+inv.RequestID, "invocations")
+	if !inv.Status.Finished() {
+		page.RefreshSeconds = 2 // without JavaScript, follow it by reloading
+	}
 	return render(c, http.StatusOK, views.InvocationDetail(views.InvocationPage{
-		Page:       s.page(c, "Invocation "+inv.RequestID, "invocations"),
+		Page:       page,
 		Invocation: *inv,
 		Env:        maskedEnv(inv.EnvOverrides),
 		RunAgain:   runAgain,

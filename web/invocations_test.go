@@ -252,7 +252,7 @@ func TestRunningInvocationPolls(t *testing.T) {
 	done := env.record(t, lambdadeck.Invocation{Function: "hello"})
 
 	result := oneByTestID(t, parseHTML(t, env.get(t, "/invocations/"+running.RequestID).body), "result")
-	if attr(result, "hx-get") != "/invocations/"+running.RequestID || attr(result, "hx-trigger") != "every 1s" {
+	if attr(result, "hx-get") != "/invocations/"+running.RequestID || attr(result, "hx-trigger") != "every 500ms" {
 		t.Errorf("running result panel: hx-get %q, hx-trigger %q", attr(result, "hx-get"), attr(result, "hx-trigger"))
 	}
 	if len(byTestID(result, "not-finished")) != 1 || len(byTestID(result, "report")) != 0 {

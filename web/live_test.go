@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
+	"github.com/lambdadeck/lambdadeck/store"
+)
+
+// streamJS is a response streaming handler that writes, logs, waits, and
+// writes again: the dashboard must show the first part while it waits.
+const streamJS = `exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  console.log("first part");
+  responseStream.write("one ");
+  await new Promise((resolve) => setTimeout(resolve, event.waitMs));
+  console.log("second part");
+  responseStream.write("two");
+  responseStream.end();
+});
+`
+
+func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	dir := t.TempDir()
+	code := filepath.Join(dir, "stream")
+	os.MkdirAll(code, 0o755)
+	if err := os.WriteFile(filepath.Join(code, "index.js"), []byte(streamJS), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	iv, err := invoker.New(invoker.Config{
+		Functions: []lambdadeck.Function{{Name: "stream", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
+			Timeout: 20 * time.Second, MemoryMB: 256}},
+		Recorder: db,
+		StateDir: filepath.Join(dir, "state"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.Close()
+	srv, err := New(Config{Invoker: iv, Store: db, Version: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) string {
+		resp, err := client.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(get("/functions/stream"))
+	if token == nil {
+		t.Fatal("no CSRF token")
+	}
+	invoke := func(event string) string {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/functions/stream/invoke",
+			strings.NewReader(url.Values{"_csrf": {token[1]}, "event": {event}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("invoke: %d\n%s", resp.StatusCode, body)
+		}
+		return string(body)
+	}
+
+	// Warm an instance first, so the live check below does not depend on
+	// how long a cold start takes on a busy machine.
+	if warm := invoke(`{"waitMs": 0}`); !strings.Contains(warm, `data-status="succeeded"`) {
+		t.Fatalf("warm-up did not succeed:\n%.3000s", warm)
+	}
+
+	// The handler waits 3 s between its two writes; the form answers after
+	// about a second with a live panel showing the first write and log line.
+	live := invoke(`{"waitMs": 3000}`)
+	for _, want := range []string{`data-status="running"`, `data-polling`, "first part", "one ", `data-testid="chunks"`} {
+		if !strings.Contains(live, want) {
+			t.Errorf("live panel lacks %q:\n%.4000s", want, live)
+		}
+	}
+	if strings.Contains(live, "second part") {
+		t.Errorf("live panel shows output from after the wait")
+	}
+	requestID := regexp.MustCompile(`data-request-id="([^"]+)"`).FindStringSubmatch(live)
+	if requestID == nil {
+		t.Fatal("no request id in the live panel")
+	}
+
+	// The permalink follows it to the end: the whole response, two chunks.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		page := get("/invocations/" + requestID[1])
+		if strings.Contains(page, `data-status="succeeded"`) {
+			if !strings.Contains(page, "Streamed in 2 chunks") || !strings.Contains(page, "one two") || !strings.Contains(page, "second part") {
+				t.Errorf("finished page:\n%.5000s", page)
+			}
+			break
+		}
+		if !strings.Contains(page, `http-equiv="refresh"`) {
+			t.Errorf("a running invocation's page should refresh itself without JavaScript")
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the invocation did not finish")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stored, err := db.Invocation(context.Background(), requestID[1])
+	if err != nil || len(stored.Chunks) != 2 || stored.Chunks[1].At < 2*time.Second {
+		t.Errorf("stored chunks = %+v (%v)", stored.Chunks, err)
+	}
+}
