@@ -79,14 +79,14 @@ type FunctionPage struct {
 	// RuntimeWarning is set when its version is not the declared one.
 	LocalRuntime   string
 	RuntimeWarning string
-	Env      []EnvVar
-	Form     InvokeForm
+	Env            []EnvVar
+	Form           InvokeForm
 	// FromRequestID names the invocation the form was prefilled from, if any.
 	FromRequestID string
 	// Picker offers the function's and the shared fixtures beside the
 	// editor; Picker.Selected is the one loaded into it, if any.
 	Picker FixturePicker
-	Recent        []lambdadeck.Invocation
+	Recent []lambdadeck.Invocation
 }
 
 // InvocationFilter is the history's filter form, as query parameters.
