@@ -506,6 +506,9 @@ func (s *Server) invokeWithResponseStreamAPI(c echo.Context) error {
 	if r.invocationType == invocationDryRun {
 		return c.NoContent(http.StatusNoContent)
 	}
+	if li, ok := s.invoker.(liveInvoker); ok {
+		return s.streamLive(c, r, li)
+	}
 	inv, err := s.run(c, r)
 	if err != nil {
 		return err
@@ -518,6 +521,78 @@ func (s *Server) invokeWithResponseStreamAPI(c echo.Context) error {
 			return fmt.Errorf("encode payload chunk: %w", err)
 		}
 	}
+	if err := enc.Encode(&stream, invokeCompleteEvent(inv, r.tail)); err != nil {
+		return fmt.Errorf("encode invoke complete: %w", err)
+	}
+	h.Set("x-amzn-RequestId", inv.RequestID)
+	h.Set("X-Amz-Executed-Version", lambdadeck.LatestVersion)
+	return c.Blob(http.StatusOK, eventStreamContentType, stream.Bytes())
+}
+
+// streamLive answers InvokeWithResponseStream as Lambda does: each chunk a
+// response streaming handler writes is sent on as a PayloadChunk event when
+// it arrives, and InvokeComplete follows when the invocation ends. A handler
+// that does not stream gets its whole response as one chunk.
+func (s *Server) streamLive(c echo.Context, r invokeRequest, li liveInvoker) error {
+	run, err := li.Start(c.Request().Context(), lambdadeck.InvokeRequest{
+		Function:      r.function.Name,
+		Event:         r.event,
+		ClientContext: r.clientContext,
+		Source:        lambdadeck.SourceAPI,
+		UserAgent:     c.Request().UserAgent(),
+	})
+	if err != nil {
+		return err
+	}
+	resp := c.Response()
+	h := resp.Header()
+	h.Set("x-amzn-RequestId", run.RequestID)
+	h.Set("X-Amz-Executed-Version", lambdadeck.LatestVersion)
+	h.Set(echo.HeaderContentType, eventStreamContentType)
+	resp.WriteHeader(http.StatusOK)
+	enc := eventstream.NewEncoder()
+	sent := 0
+	send := func(p []byte) {
+		if len(p) == 0 {
+			return
+		}
+		// A client that went away stops getting chunks; the invocation
+		// still runs to its end and is recorded.
+		if err := enc.Encode(resp, streamEvent("PayloadChunk", "application/octet-stream", p)); err == nil {
+			resp.Flush()
+		}
+		sent += len(p)
+	}
+	for {
+		st, running := li.Live(run.RequestID)
+		if !running {
+			break
+		}
+		if st.Streaming && len(st.Body) > sent {
+			send(st.Body[sent:])
+		}
+		select {
+		case <-st.Changed:
+		case <-run.Done():
+		}
+	}
+	inv, err := run.Wait()
+	if err != nil {
+		return err
+	}
+	if !inv.Failed() && len(inv.Payload) > sent {
+		send(inv.Payload[sent:])
+	}
+	if err := enc.Encode(resp, invokeCompleteEvent(inv, r.tail)); err != nil {
+		return nil // the client is gone; nothing more to tell it
+	}
+	resp.Flush()
+	return nil
+}
+
+// invokeCompleteEvent is the InvokeComplete event that ends a stream: a
+// function error's type and body, and the log tail when asked for.
+func invokeCompleteEvent(inv *lambdadeck.Invocation, tail bool) eventstream.Message {
 	var done invokeComplete
 	if inv.Failed() {
 		done.ErrorCode = inv.Error.Type
@@ -526,19 +601,11 @@ func (s *Server) invokeWithResponseStreamAPI(c echo.Context) error {
 		}
 		done.ErrorDetails = string(inv.Payload)
 	}
-	if r.tail {
+	if tail {
 		done.LogResult = logTail(inv.Logs)
 	}
-	completion, err := json.Marshal(done)
-	if err != nil {
-		return fmt.Errorf("encode invoke complete: %w", err)
-	}
-	if err := enc.Encode(&stream, streamEvent("InvokeComplete", echo.MIMEApplicationJSON, completion)); err != nil {
-		return fmt.Errorf("encode invoke complete: %w", err)
-	}
-	h.Set("x-amzn-RequestId", inv.RequestID)
-	h.Set("X-Amz-Executed-Version", lambdadeck.LatestVersion)
-	return c.Blob(http.StatusOK, eventStreamContentType, stream.Bytes())
+	completion, _ := json.Marshal(done)
+	return streamEvent("InvokeComplete", echo.MIMEApplicationJSON, completion)
 }
 
 // streamEvent is one event-stream message of the given event type.

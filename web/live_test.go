@@ -15,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/store"
@@ -139,5 +143,74 @@ func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
 	stored, err := db.Invocation(context.Background(), requestID[1])
 	if err != nil || len(stored.Chunks) != 2 || stored.Chunks[1].At < 2*time.Second {
 		t.Errorf("stored chunks = %+v (%v)", stored.Chunks, err)
+	}
+}
+
+// TestInvokeWithResponseStreamIsLive checks that the API sends each chunk a
+// streaming handler writes as it arrives, not all at the end.
+func TestInvokeWithResponseStreamIsLive(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	dir := t.TempDir()
+	code := filepath.Join(dir, "stream")
+	os.MkdirAll(code, 0o755)
+	if err := os.WriteFile(filepath.Join(code, "index.js"), []byte(streamJS), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	iv, err := invoker.New(invoker.Config{
+		Functions: []lambdadeck.Function{{Name: "stream", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
+			Timeout: 20 * time.Second, MemoryMB: 256}},
+		Recorder: db,
+		StateDir: filepath.Join(dir, "state"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.Close()
+	srv, err := New(Config{Invoker: iv, Store: db, Version: "live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+
+	client := newLambdaClient(ts.URL)
+	out, err := client.InvokeWithResponseStream(context.Background(), &awslambda.InvokeWithResponseStreamInput{
+		FunctionName: aws.String("stream"),
+		Payload:      []byte(`{"waitMs": 2000}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := out.GetStream()
+	defer stream.Close()
+	var chunks []string
+	var arrived []time.Time
+	completed := false
+	for ev := range stream.Events() {
+		switch ev := ev.(type) {
+		case *lambdatypes.InvokeWithResponseStreamResponseEventMemberPayloadChunk:
+			chunks = append(chunks, string(ev.Value.Payload))
+			arrived = append(arrived, time.Now())
+		case *lambdatypes.InvokeWithResponseStreamResponseEventMemberInvokeComplete:
+			completed = aws.ToString(ev.Value.ErrorCode) == ""
+			arrived = append(arrived, time.Now())
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(chunks, "|") != "one |two" || !completed {
+		t.Fatalf("chunks = %q, completed = %v", chunks, completed)
+	}
+	// The first chunk came while the handler was still waiting.
+	if gap := arrived[1].Sub(arrived[0]); gap < time.Second {
+		t.Errorf("the chunks arrived %v apart: the stream was buffered", gap)
 	}
 }
