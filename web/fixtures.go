@@ -157,6 +157,9 @@ func fixtureFormFromValues(values url.Values) views.FixtureForm {
 		CognitoIdentityID:   values.Get(fieldIdentityID),
 		CognitoIdentityPool: values.Get(fieldIdentityPool),
 		Author:              values.Get(fieldAuthor),
+		ExpectedResponse:    values.Get(fieldExpectedResponse),
+		ExpectedContains:    values.Get(fieldExpectedContains),
+		Assertions:          values.Get(fieldAssertions),
 	}
 }
 
@@ -191,7 +194,12 @@ func (s *Server) fixtureFromForm(values url.Values) (*lambdadeck.Fixture, error)
 	if err != nil {
 		return nil, err
 	}
+	expectation, err := expectationFromForm(values)
+	if err != nil {
+		return nil, err
+	}
 	return &lambdadeck.Fixture{
+		Expectation:   expectation,
 		Function:      function,
 		Name:          values.Get(fieldName),
 		Description:   values.Get(fieldDescription),
@@ -255,13 +263,23 @@ func (s *Server) fixturePage(c echo.Context) error {
 			functions = append(functions, fn.Name)
 		}
 	}
+	environments, err := s.environmentOptions(ctx)
+	if err != nil {
+		return err
+	}
+	verdict, err := s.fixtureVerdict(ctx, f.ID)
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.FixtureDetail(views.FixturePage{
-		Page:      s.page(c, f.Name, "fixtures"),
-		Fixture:   *f,
-		Event:     prettyEvent(f.Event),
-		Env:       maskedEnv(f.Env),
-		Functions: functions,
-		Revisions: revisionViews(f, revisions),
+		Page:         s.page(c, f.Name, "fixtures"),
+		Fixture:      *f,
+		Event:        prettyEvent(f.Event),
+		Env:          maskedEnv(f.Env),
+		Functions:    functions,
+		Revisions:    revisionViews(f, revisions),
+		Environments: environments,
+		LastVerdict:  verdict,
 	}))
 }
 
@@ -305,8 +323,10 @@ func (s *Server) updateFixture(c echo.Context) error {
 	}
 	if err == nil {
 		f.ID = current.ID
-		// The form does not edit the expectation: keep it.
-		f.Expectation = current.Expectation
+		// A form without the expectation fields keeps the expectation.
+		if !hasExpectationFields(values) {
+			f.Expectation = current.Expectation
+		}
 		err = s.store.UpdateFixture(ctx, f, revision)
 	}
 	if err != nil {
@@ -339,7 +359,7 @@ func (s *Server) runFixture(c echo.Context) error {
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, "/invocations/"+url.PathEscape(inv.RequestID))
 	}
-	return render(c, http.StatusOK, views.ResultPanel(*inv))
+	return render(c, http.StatusOK, views.FixtureRunResult(*inv))
 }
 
 // runPickedFixture is the function page picker's Run: the fixture comes
@@ -435,8 +455,17 @@ func (s *Server) invokeFixture(c echo.Context, f *lambdadeck.Fixture, function s
 		UserAgent:     c.Request().UserAgent(),
 		FixtureID:     f.ID,
 	}
+	// {{variables}} are filled from the form's environment, if any.
+	if err := s.expandVariables(c.Request().Context(), c.Request().PostForm.Get(fieldEnvironment), &req); err != nil {
+		return nil, err
+	}
 	// As with the invoke form, the run goes on if the browser goes away.
-	return s.invoker.Invoke(context.WithoutCancel(c.Request().Context()), req)
+	ctx := context.WithoutCancel(c.Request().Context())
+	inv, err := s.invoker.Invoke(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return inv, s.checkExpectation(ctx, f, inv)
 }
 
 // duplicateFixture saves a copy of a fixture as "name (copy)" (or
@@ -561,6 +590,7 @@ func invokeFormFromFixture(f *lambdadeck.Fixture) views.InvokeForm {
 // formFromFixture fills the edit form with a fixture.
 func formFromFixture(f *lambdadeck.Fixture) views.FixtureForm {
 	invoke := invokeFormFromFixture(f)
+	expectedResponse, expectedContains, assertions := expectationFormText(f.Expectation)
 	return views.FixtureForm{
 		ID:                  f.ID,
 		Revision:            f.Revision,
@@ -573,6 +603,9 @@ func formFromFixture(f *lambdadeck.Fixture) views.FixtureForm {
 		ClientContext:       invoke.ClientContext,
 		CognitoIdentityID:   invoke.CognitoIdentityID,
 		CognitoIdentityPool: invoke.CognitoIdentityPool,
+		ExpectedResponse:    expectedResponse,
+		ExpectedContains:    expectedContains,
+		Assertions:          assertions,
 	}
 }
 

@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -414,4 +416,89 @@ func (s *Server) deleteEnvironment(c echo.Context) error {
 		return err
 	}
 	return redirectTo(c, "/environments")
+}
+
+// The fixture form's expectation fields, and the environment a run
+// names.
+const (
+	fieldExpectedResponse = "expected_response"
+	fieldExpectedContains = "expected_contains"
+	fieldAssertions       = "assertions"
+	fieldEnvironment      = "environment"
+)
+
+// hasExpectationFields reports whether a posted form carries the
+// expectation editor.
+func hasExpectationFields(values url.Values) bool {
+	return values.Has(fieldAssertions) || values.Has(fieldExpectedContains) || values.Has(fieldExpectedResponse)
+}
+
+// expectationFromForm reads the expectation editor: nil when it is empty,
+// EINVALID when a document is not JSON (with its line and column) or an
+// assertion does not parse.
+func expectationFromForm(values url.Values) (*lambdadeck.Expectation, error) {
+	exp := &lambdadeck.Expectation{Assertions: expect.SplitAssertions(values.Get(fieldAssertions))}
+	for _, doc := range []struct {
+		field, what string
+		into        *json.RawMessage
+	}{
+		{fieldExpectedResponse, "the expected response", &exp.Response},
+		{fieldExpectedContains, "the expected subset", &exp.Contains},
+	} {
+		text := strings.TrimSpace(values.Get(doc.field))
+		if text == "" {
+			continue
+		}
+		if err := checkJSON([]byte(text)); err != nil {
+			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s is not valid JSON: %v", doc.what, err)
+		}
+		*doc.into = json.RawMessage(text)
+	}
+	if expect.Empty(exp) {
+		return nil, nil
+	}
+	if err := expect.Validate(exp); err != nil {
+		return nil, err
+	}
+	return exp, nil
+}
+
+// expectationFormText is the expectation editor's text for exp.
+func expectationFormText(exp *lambdadeck.Expectation) (response, contains, assertions string) {
+	if exp == nil {
+		return "", "", ""
+	}
+	return prettyEvent(exp.Response), prettyEvent(exp.Contains), strings.Join(exp.Assertions, "\n")
+}
+
+// fixtureVerdict is the latest verdict on the fixture, nil when none.
+func (s *Server) fixtureVerdict(ctx context.Context, fixtureID int64) (*views.FixtureVerdict, error) {
+	latest, err := s.store.LatestFixtureResults(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := latest[fixtureID]
+	if !ok {
+		return nil, nil
+	}
+	return &views.FixtureVerdict{RequestID: r.RequestID, At: r.EvaluatedAt, Result: r.Result}, nil
+}
+
+// expandVariables fills the {{variables}} of req's event and client
+// context from the named environment (none: built-ins only). The request
+// then holds the event as sent, which is what the history records.
+func (s *Server) expandVariables(ctx context.Context, environment string, req *lambdadeck.InvokeRequest) error {
+	vars, err := s.environmentVariables(ctx, strings.TrimSpace(environment))
+	if err != nil {
+		return err
+	}
+	if req.Event, err = expect.Expand(req.Event, vars); err != nil {
+		return err
+	}
+	if len(req.ClientContext) > 0 {
+		if req.ClientContext, err = expect.Expand(req.ClientContext, vars); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -285,3 +285,96 @@ func TestParseVariableLines(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestFixtureExpectationEditorAndRun(t *testing.T) {
+	env := newTestEnv(t)
+	ctx := context.Background()
+	if err := env.db.SaveEnvironment(ctx, &store.Environment{Name: "dev", Variables: map[string]string{"who": "Ada"}}); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{
+		"name": {"greets"}, "function": {"hello"}, "event": {`{"who":"{{who}}"}`}, "author": {"tester"},
+		"assertions":        {"echo.who == \"Ada\"\n\n# the echo wraps the event\necho exists"},
+		"expected_contains": {`{"echo": {}}`},
+		"expected_response": {""},
+	}
+
+	// A malformed assertion or document is refused with the reason, the
+	// text kept.
+	for field, bad := range map[string]string{
+		"assertions":        "echo.who = 1",
+		"expected_contains": `{"echo":`,
+		"expected_response": `[1,`,
+	} {
+		refused := cloneValues(form)
+		refused.Set(field, bad)
+		r := env.postForm(t, "/fixtures", refused, false)
+		if r.status != http.StatusUnprocessableEntity && r.status != http.StatusBadRequest {
+			t.Fatalf("%s %q: status %d", field, bad, r.status)
+		}
+		if !strings.Contains(r.body, html.EscapeString(bad)) || !strings.Contains(r.body, "fixture-form-error") {
+			t.Errorf("%s %q: the error or the text is missing:\n%s", field, bad, r.body)
+		}
+	}
+
+	r := env.postForm(t, "/fixtures", form, false)
+	mustStatus(t, r, http.StatusSeeOther)
+	fixtureURL := r.header.Get("Location")
+	fixtures, err := env.db.ListFixtures(ctx, store.FixtureFilter{HasExpectation: true})
+	if err != nil || len(fixtures) != 1 {
+		t.Fatalf("fixtures with expectations: %v, %v", fixtures, err)
+	}
+	f := fixtures[0]
+	if got := f.Expectation.Assertions; len(got) != 2 || got[0] != `echo.who == "Ada"` || got[1] != "echo exists" || strings.ReplaceAll(string(f.Expectation.Contains), " ", "") != `{"echo":{}}` {
+		t.Errorf("saved expectation = %+v", f.Expectation)
+	}
+
+	// The edit form shows the expectation back.
+	edit := env.get(t, fixtureURL+"/edit").body
+	if !strings.Contains(edit, ">"+html.EscapeString("echo.who == \"Ada\"\necho exists")+"</textarea>") {
+		t.Errorf("the edit form lacks the assertions:\n%s", edit)
+	}
+
+	// The page shows the expectation and offers the environments to Run.
+	doc := parseHTML(t, env.get(t, fixtureURL).body)
+	if len(byTestID(doc, "fixture-expectation")) != 1 || !strings.Contains(text(byTestID(doc, "environment-select")[0]), "dev") {
+		t.Fatalf("the fixture page lacks the expectation or the environment select")
+	}
+	if len(byTestID(doc, "fixture-last-verdict")) != 0 {
+		t.Errorf("a verdict before any run")
+	}
+
+	// Run with dev: passes, and the event sent is the expanded one.
+	r = env.postForm(t, fixtureURL+"/run", url.Values{"environment": {"dev"}}, true)
+	mustStatus(t, r, http.StatusOK)
+	verdict := byTestID(parseHTML(t, r.body), "expectation-verdict")
+	if len(verdict) != 1 || attr(verdict[0], "data-passed") != "true" {
+		t.Errorf("run with dev: no passing verdict:\n%s", r.body)
+	}
+	if got := string(env.invoker.lastCall().Event); got != `{"who":"Ada"}` {
+		t.Errorf("event sent = %s", got)
+	}
+	// Without it: {{who}} is unknown, nothing runs.
+	calls := env.invoker.callCount()
+	r = env.postForm(t, fixtureURL+"/run", url.Values{}, true)
+	mustStatus(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.body, "unknown variable {{who}}") || env.invoker.callCount() != calls {
+		t.Errorf("run without an environment: %d calls\n%s", env.invoker.callCount()-calls, r.body)
+	}
+
+	// A failing expectation shows its failures, on the run and on the page.
+	failing := cloneValues(form)
+	failing.Set("assertions", `echo.who == "Bob"`)
+	failing.Set("revision", "1")
+	mustStatus(t, env.postForm(t, fixtureURL, failing, false), http.StatusSeeOther)
+	r = env.postForm(t, fixtureURL+"/run", url.Values{"environment": {"dev"}}, true)
+	doc = parseHTML(t, r.body)
+	if v := byTestID(doc, "expectation-verdict"); len(v) != 1 || attr(v[0], "data-passed") != "false" ||
+		!strings.Contains(text(byTestID(doc, "expectation-failures")[0]), `echo.who == "Bob": got "Ada"`) {
+		t.Errorf("failing run:\n%s", r.body)
+	}
+	doc = parseHTML(t, env.get(t, fixtureURL).body)
+	if last := byTestID(doc, "fixture-last-verdict"); len(last) != 1 || !strings.Contains(text(last[0]), "Expectation failed") {
+		t.Errorf("the page does not show the last verdict")
+	}
+}
