@@ -60,6 +60,10 @@ func describeError(err error) (int, string) {
 // fragment for htmx to swap into the result panel. Only 5xx are logged:
 // the rest are the user's mistakes, already explained to them.
 func (s *Server) handleError(err error, c echo.Context) {
+	if isLambdaAPIPath(c.Request().URL.Path) {
+		s.handleAPIError(err, c)
+		return
+	}
 	status, message := describeError(err)
 	req := c.Request()
 	if status >= 500 {

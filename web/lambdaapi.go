@@ -129,6 +129,17 @@ func apiErrorOf(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	// Errors from the router and middleware, before any API handler ran.
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+			return &apiError{Status: http.StatusNotFound, Code: "UnknownOperationException",
+				Message: "lambdadeck does not implement this operation"}
+		case http.StatusRequestEntityTooLarge:
+			return tooLarge(fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunction operation", lambdadeck.MaxSyncPayload))
+		}
+	}
 	message := lambdadeck.ErrorMessage(err)
 	switch lambdadeck.ErrorCode(err) {
 	case lambdadeck.ENOTFOUND:
@@ -183,6 +194,23 @@ func refuseCrossOrigin(req *http.Request) error {
 		Message: "lambdadeck's Lambda API does not accept requests from other web sites."}
 }
 
+// isLambdaAPIPath reports whether a path belongs to the AWS Lambda API,
+// whose errors are answered in AWS's format rather than as HTML pages.
+func isLambdaAPIPath(path string) bool {
+	return strings.HasPrefix(path, "/2015-03-31/") || strings.HasPrefix(path, "/2021-11-15/")
+}
+
+// handleAPIError answers an error the router or a middleware returned for
+// an API path, in AWS's format.
+func (s *Server) handleAPIError(err error, c echo.Context) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed) {
+		err = &apiError{Status: http.StatusNotFound, Code: "UnknownOperationException",
+			Message: fmt.Sprintf("lambdadeck does not implement %s %s", c.Request().Method, c.Request().URL.Path)}
+	}
+	s.writeAPIError(c, err)
+}
+
 // writeAPIError sends err as a Lambda API error, with a fresh request id.
 // Only 5xx are logged: the rest are the caller's mistakes, told to it.
 func (s *Server) writeAPIError(c echo.Context, err error) {
@@ -225,14 +253,7 @@ func (s *Server) LambdaAPI() http.Handler {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed) {
-			err = &apiError{Status: http.StatusNotFound, Code: "UnknownOperationException",
-				Message: fmt.Sprintf("lambdadeck does not implement %s %s", c.Request().Method, c.Request().URL.Path)}
-		}
-		s.writeAPIError(c, err)
-	}
+	e.HTTPErrorHandler = s.handleAPIError
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
 	s.lambdaAPIRoutes(e)
 	return e

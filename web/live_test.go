@@ -214,3 +214,34 @@ func TestInvokeWithResponseStreamIsLive(t *testing.T) {
 		t.Errorf("the chunks arrived %v apart: the stream was buffered", gap)
 	}
 }
+
+// TestLambdaAPIErrorsOnTheDashboardListener checks that API paths get AWS's
+// error format on the dashboard's own listener too, for errors raised
+// before any API handler runs (unknown operations, bodies over the cap).
+func TestLambdaAPIErrorsOnTheDashboardListener(t *testing.T) {
+	env := newTestEnv(t)
+	cases := []struct {
+		name, method, path string
+		contentLength      int64
+		status             int
+		errorType          string
+	}{
+		{"unknown operation", http.MethodGet, "/2015-03-31/functions/hello/aliases", 0, http.StatusNotFound, "UnknownOperationException"},
+		{"wrong method", http.MethodDelete, "/2015-03-31/functions/hello/invocations", 0, http.StatusNotFound, "UnknownOperationException"},
+		{"huge body", http.MethodPost, "/2015-03-31/functions/hello/invocations", 100 << 20, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader("{}"))
+			if tc.contentLength > 0 {
+				req.ContentLength = tc.contentLength
+			}
+			rec := httptest.NewRecorder()
+			env.server.ServeHTTP(rec, req)
+			if rec.Code != tc.status || rec.Header().Get("x-amzn-ErrorType") != tc.errorType ||
+				!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+				t.Errorf("%d %q %q: %s", rec.Code, rec.Header().Get("x-amzn-ErrorType"), rec.Header().Get("Content-Type"), rec.Body.String())
+			}
+		})
+	}
+}
