@@ -59,7 +59,7 @@ type Invoker struct {
 	closing  bool
 	liveMu   sync.Mutex
 	live     map[string]*liveInvocation // running invocations by request id
-	reloads  reloadLog // when Watch last retired each function
+	reloads  reloadLog                  // when Watch last retired each function
 }
 
 // New prepares the functions: it writes the bootstraps, finds the local
