@@ -19,7 +19,7 @@ type AssetURLs interface {
 // Page carries what every full page needs.
 type Page struct {
 	Title     string
-	Nav       string // which top-level section is current: "functions", "invocations" or "fixtures"
+	Nav       string // which top-level section is current: "functions", "invocations", "fixtures" or "tests"
 	CSRFToken string // echoed in the hidden _csrf field of every form
 	Assets    AssetURLs
 	Version   string

@@ -359,7 +359,7 @@ func (s *Server) runFixture(c echo.Context) error {
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, "/invocations/"+url.PathEscape(inv.RequestID))
 	}
-	return render(c, http.StatusOK, views.FixtureRunResult(*inv))
+	return render(c, http.StatusOK, views.ResultPanel(*inv))
 }
 
 // runPickedFixture is the function page picker's Run: the fixture comes

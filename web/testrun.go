@@ -126,7 +126,7 @@ func (s *Server) testsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := views.TestsPage{Page: s.page(c, "Tests", "fixtures"), Environments: envs, FunctionNames: s.functionNames("")}
+	page := views.TestsPage{Page: s.page(c, "Tests", "tests"), Environments: envs, FunctionNames: s.functionNames("")}
 	for _, f := range fixtures {
 		row := views.TestFixtureRow{ID: f.ID, Name: f.Name, Function: f.Function, Checks: describeExpectation(f.Expectation)}
 		if r, ok := latest[f.ID]; ok {
@@ -234,7 +234,7 @@ func (s *Server) testRunPage(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.TestRunProgress(view))
 	}
-	return render(c, http.StatusOK, views.TestRunView(views.TestRunPage{Page: s.page(c, "Test run", "fixtures"), Run: view}))
+	return render(c, http.StatusOK, views.TestRunView(views.TestRunPage{Page: s.page(c, "Test run", "tests"), Run: view}))
 }
 
 // environmentFile is the lambdadeck.env.json beside the template; empty
@@ -334,7 +334,7 @@ func (s *Server) renderEnvironments(c echo.Context, status int, formName, formVa
 		return err
 	}
 	page := views.EnvironmentsPage{
-		Page:     s.page(c, "Environments", "fixtures"),
+		Page:     s.page(c, "Environments", "tests"),
 		FilePath: s.environmentFile(), FormName: formName, FormVariables: formVars,
 	}
 	if formErr != nil {

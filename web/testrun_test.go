@@ -373,6 +373,12 @@ func TestFixtureExpectationEditorAndRun(t *testing.T) {
 		!strings.Contains(text(byTestID(doc, "expectation-failures")[0]), `echo.who == "Bob": got "Ada"`) {
 		t.Errorf("failing run:\n%s", r.body)
 	}
+	// The invocation's permalink shows the verdict too.
+	rid := attr(byTestID(doc, "result")[0], "data-request-id")
+	permalink := parseHTML(t, env.get(t, "/invocations/"+rid).body)
+	if v := byTestID(permalink, "result-expectation"); len(v) != 1 || !strings.Contains(text(v[0]), `echo.who == "Bob": got "Ada"`) {
+		t.Errorf("the permalink of %s does not show the verdict", rid)
+	}
 	doc = parseHTML(t, env.get(t, fixtureURL).body)
 	if last := byTestID(doc, "fixture-last-verdict"); len(last) != 1 || !strings.Contains(text(last[0]), "Expectation failed") {
 		t.Errorf("the page does not show the last verdict")
