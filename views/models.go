@@ -68,6 +68,9 @@ type InvokeForm struct {
 	ClientContext       string // JSON, empty for none
 	CognitoIdentityID   string
 	CognitoIdentityPool string
+	// Environments are offered for {{variables}} in the event (none: the
+	// select is left out).
+	Environments []EnvironmentOption
 }
 
 // FunctionPage is the page of one function: configuration, event editor,

@@ -117,6 +117,9 @@ func (s *Server) functionPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if form.Environments, err = s.environmentOptions(ctx); err != nil {
+		return err
+	}
 	localRuntime, runtimeWarning := s.localRuntime(fn)
 	return render(c, http.StatusOK, views.FunctionDetail(views.FunctionPage{
 		Page:           s.page(c, fn.Name, "functions"),
@@ -153,6 +156,11 @@ func (s *Server) invokeFunction(c echo.Context) error {
 	}
 	req.Source = lambdadeck.SourceBrowser
 	req.UserAgent = c.Request().UserAgent()
+	// {{variables}} are filled from the chosen environment; the event as
+	// sent is what the history keeps.
+	if err := s.expandVariables(c.Request().Context(), c.Request().PostForm.Get(fieldEnvironment), &req); err != nil {
+		return err
+	}
 
 	return s.invokeAndRespond(c, fn, req)
 }

@@ -384,3 +384,38 @@ func TestFixtureExpectationEditorAndRun(t *testing.T) {
 		t.Errorf("the page does not show the last verdict")
 	}
 }
+
+func TestInvokeFormEnvironment(t *testing.T) {
+	env := newTestEnv(t)
+	// Without environments the form has no select.
+	if doc := parseHTML(t, env.get(t, "/functions/hello").body); len(byTestID(doc, "environment-select")) != 0 {
+		t.Errorf("an environment select without environments")
+	}
+	if err := env.db.SaveEnvironment(context.Background(), &store.Environment{Name: "dev", Variables: map[string]string{"host": "dev.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := parseHTML(t, env.get(t, "/functions/hello").body)
+	if sel := byTestID(doc, "environment-select"); len(sel) != 1 || !strings.Contains(text(sel[0]), "dev") {
+		t.Fatalf("the invoke form offers no environment")
+	}
+
+	r := env.postForm(t, "/functions/hello/invoke", url.Values{"event": {`{"url":"https://{{host}}/x","id":"{{uuid}}"}`}, "environment": {"dev"}}, true)
+	mustStatus(t, r, http.StatusOK)
+	var sent struct{ URL, ID string }
+	if err := json.Unmarshal(env.invoker.lastCall().Event, &sent); err != nil || sent.URL != "https://dev.example/x" || len(sent.ID) != 36 {
+		t.Errorf("event sent = %s (%v)", env.invoker.lastCall().Event, err)
+	}
+	// The history keeps the event as sent.
+	rid := attr(byTestID(parseHTML(t, r.body), "result")[0], "data-request-id")
+	if inv, err := env.db.Invocation(context.Background(), rid); err != nil || !strings.Contains(string(inv.Event), "https://dev.example/x") {
+		t.Errorf("recorded event: %v", err)
+	}
+
+	calls := env.invoker.callCount()
+	r = env.postForm(t, "/functions/hello/invoke", url.Values{"event": {`{"url":"{{host}}"}`}}, true)
+	mustStatus(t, r, http.StatusBadRequest)
+	if !strings.Contains(r.body, "unknown variable {{host}}") || env.invoker.callCount() != calls {
+		t.Errorf("unknown variable: %s", r.body)
+	}
+	mustStatus(t, env.postForm(t, "/functions/hello/invoke", url.Values{"event": {`{}`}, "environment": {"nope"}}, true), http.StatusBadRequest)
+}
