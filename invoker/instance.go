@@ -72,6 +72,7 @@ type instance struct {
 
 	lastUsed    time.Time
 	invocations int
+	peak        *peakReader // the process's VmHWM, read after each invocation
 }
 
 func newInstance(fn lambdadeck.Function, spec launchSpec, suppressed bool, generation int) *instance {
@@ -138,6 +139,7 @@ func (in *instance) start(env []string) error {
 	}
 	in.cmd = cmd
 	in.pid = cmd.Process.Pid
+	in.peak = openPeakReader(in.pid)
 	go func() {
 		state, _ := cmd.Process.Wait()
 		in.mu.Lock()
@@ -283,6 +285,7 @@ func (in *instance) stop() {
 		if in.logW != nil {
 			in.logW.Close()
 		}
+		in.peak.close()
 		if in.logR != nil {
 			// Closing the read end ends the reader even if a grandchild
 			// that escaped the group still holds the write end.

@@ -42,25 +42,54 @@ func processRSS(pid int) int64 {
 	return pages * pageSize
 }
 
-// peakRSS reads the high-water mark of resident memory (VmHWM) of one
-// process: the exact peak over its life, which catches spikes shorter than
-// the sampling interval.
-func peakRSS(pid int) int64 {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
+// parseVmHWM reads the high-water mark of resident memory (VmHWM) from a
+// /proc/PID/status file: the exact peak over the process's life, which
+// catches spikes shorter than the sampling interval.
+func parseVmHWM(status []byte) int64 {
+	i := bytes.Index(status, []byte("VmHWM:"))
+	if i < 0 {
 		return 0
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 0 {
-				return 0
-			}
-			kb, _ := strconv.ParseInt(f[0], 10, 64)
-			return kb * 1024
-		}
+	f := strings.Fields(string(status[i+len("VmHWM:") : i+min(len(status)-i, 48)]))
+	if len(f) == 0 {
+		return 0
 	}
-	return 0
+	kb, _ := strconv.ParseInt(f[0], 10, 64)
+	return kb * 1024
+}
+
+// peakReader reads one process's VmHWM repeatedly through a file kept open:
+// it runs once per invocation, on the warm path, where opening
+// /proc/PID/status each time costs more than reading it.
+type peakReader struct {
+	f   *os.File
+	buf []byte
+}
+
+func openPeakReader(pid int) *peakReader {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return nil
+	}
+	return &peakReader{f: f, buf: make([]byte, 8192)}
+}
+
+// read returns the process's peak resident memory, or 0 once it is gone.
+func (r *peakReader) read() int64 {
+	if r == nil {
+		return 0
+	}
+	n, err := r.f.ReadAt(r.buf, 0)
+	if n == 0 && err != nil {
+		return 0
+	}
+	return parseVmHWM(r.buf[:n])
+}
+
+func (r *peakReader) close() {
+	if r != nil {
+		r.f.Close()
+	}
 }
 
 // childPIDs lists the children of pid's main thread (the kernel's

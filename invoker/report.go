@@ -56,16 +56,18 @@ func timeoutLine(format, id string, timeout time.Duration) string {
 	return ts + " " + id + " " + msg
 }
 
-func initReportLine(format string, d time.Duration, status, errType string) string {
+// initReportLine is INIT_REPORT; phase is "init", or "invoke" for an init
+// retried inside an invocation.
+func initReportLine(format string, d time.Duration, phase, status, errType string) string {
 	if format == formatJSON {
-		rec := map[string]any{"initializationType": "on-demand", "phase": "init", "status": status,
+		rec := map[string]any{"initializationType": "on-demand", "phase": phase, "status": status,
 			"metrics": map[string]any{"durationMs": ms(d)}}
 		if errType != "" {
 			rec["errorType"] = errType
 		}
 		return platformRecord("platform.initReport", rec)
 	}
-	line := fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: %s", ms(d), status)
+	line := fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: %s\tStatus: %s", ms(d), phase, status)
 	if errType != "" {
 		line += "\tError Type: " + errType
 	}

@@ -107,7 +107,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 				in.stop()
 				retry := newInstance(fn, spec, true, in.generation)
 				retry.between.Write([]byte(in.between.String()))
-				retry.between.Write([]byte(initReportLine(format, d, "timeout", "") + "\n"))
+				retry.between.Write([]byte(initReportLine(format, d, "init", "timeout", "") + "\n"))
 				o.in, in = retry, retry
 				callStart = time.Now()
 				logs = in.beginLog(startLine(format, id))
@@ -164,7 +164,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 			in.mu.Unlock()
 		}
 		o.duration = time.Since(start)
-		o.maxMemory = max(peak.Load(), peakRSS(in.pid))
+		o.maxMemory = max(peak.Load(), in.peak.read())
 		if oom.Load() {
 			o.outOfMemory = true
 			o.maxMemory = int64(fn.MemoryMB) * 1024 * 1024
@@ -215,8 +215,12 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 	case <-pi.ended:
 		o.healthy = true
 	case <-in.exited:
+		// It answered, then died (Node exits after an uncaught error, Go
+		// after a panic): the next invocation re-initialises inside itself.
+		iv.pools[fn.Name].markReset()
 	case <-timer.C:
 		o.platform = append(o.platform, timeoutLine(format, id, fn.Timeout))
+		iv.pools[fn.Name].markReset()
 	}
 	return finish(status)
 }
@@ -265,8 +269,12 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 		errType = inv.Error.Type
 	}
 	o.duration = time.Since(start)
-	o.maxMemory = peakRSS(in.pid)
-	o.platform = append(o.platform, initReportLine(format, time.Since(in.started), "error", errType))
+	o.maxMemory = in.peak.read()
+	phase := "init"
+	if in.suppressed {
+		phase = "invoke"
+	}
+	o.platform = append(o.platform, initReportLine(format, time.Since(in.started), phase, "error", errType))
 	iv.pools[fn.Name].markReset()
 	// The START line comes after the init output, as on Lambda; a
 	// suppressed init runs inside the invocation, whose log began with it.
@@ -345,6 +353,16 @@ func (iv *Invoker) sampleMemory(in *instance, fn lambdadeck.Function, oom *atomi
 		defer close(finished)
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
+		// The first sample waits for the first tick: most warm invocations
+		// are over by then, and the process's own peak (VmHWM, read at the
+		// end) covers them without taking CPU from the handler.
+		select {
+		case <-done:
+			return
+		case <-in.exited:
+			return
+		case <-t.C:
+		}
 		for {
 			rss := groupRSS(in.pid)
 			if rss > peak.Load() {
