@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/expect"
 	"github.com/lambdadeck/lambdadeck/store"
 )
 
@@ -559,6 +560,12 @@ func (imp *importer) samFile(ctx context.Context, path, function string) {
 		}
 		f.Description, f.Tags, f.Identity, f.Env, f.Expectation = meta.Description, meta.Tags, meta.Identity, meta.Env, meta.Expectation
 		f.ClientContext = compactJSON(meta.ClientContext)
+		// A malformed assertion is refused here, as the dashboard's form
+		// refuses it, rather than failing every later test run.
+		if err := expect.Validate(f.Expectation); err != nil {
+			imp.report.fail(metaPath, err)
+			return
+		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		imp.report.fail(metaPath, err)
 		return

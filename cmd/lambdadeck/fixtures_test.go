@@ -236,6 +236,8 @@ func TestFixturesImportBadFiles(t *testing.T) {
 	writeFile(t, filepath.Join(events, "greeter", "typo.json"), `{}`)
 	writeFile(t, filepath.Join(events, "greeter", "typo.meta.json"), `{"descripton":"x"}`)
 	writeFile(t, filepath.Join(events, "greeter", "orphan.meta.json"), `{}`)
+	writeFile(t, filepath.Join(events, "greeter", "badcheck.json"), `{}`)
+	writeFile(t, filepath.Join(events, "greeter", "badcheck.meta.json"), `{"expectation":{"assertions":["statusCode ==="]}}`)
 	writeFile(t, filepath.Join(events, "top.json"), `{"shared":true}`)
 	writeFile(t, filepath.Join(events, "README.md"), "not an event")
 
@@ -249,13 +251,14 @@ func TestFixturesImportBadFiles(t *testing.T) {
 		filepath.Join(events, "greeter", "second.json") + ": name clash: " + filepath.Join(events, "greeter", "first.json") + ` already imported fixture "first"`,
 		filepath.Join(events, "greeter", "typo.meta.json") + `: not a fixture sidecar: json: unknown field "descripton"`,
 		filepath.Join(events, "greeter", "orphan.meta.json") + ": a sidecar without its event file orphan.json",
+		filepath.Join(events, "greeter", "badcheck.meta.json") + ": assertion 1 (statusCode ===): ",
 	}
 	for _, want := range wantErrors {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	if !strings.Contains(stdout, "3 created, 0 updated, 0 unchanged, 5 failed") {
+	if !strings.Contains(stdout, "3 created, 0 updated, 0 unchanged, 6 failed") {
 		t.Errorf("summary %q", stdout)
 	}
 	db := openDB(t, filepath.Join(dir, ".lambdadeck", "lambdadeck.db"))
