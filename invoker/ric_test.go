@@ -105,7 +105,7 @@ func ricNodeModules(t *testing.T, version string) string {
 	ricCopyFile(t, filepath.Join(ricTestdata, "package.json"), filepath.Join(staging, "package.json"), 0o644)
 
 	args := []string{"install", "--no-audit", "--no-fund", "--foreground-scripts"}
-	command := fmt.Sprintf("cd %s && npm %s", staging, strings.Join(args, " "))
+	command := fmt.Sprintf("npm %s (in %s, a fresh folder holding %s/package.json)", strings.Join(args, " "), staging, ricTestdata)
 	t.Logf("installing aws-lambda-ric %s: %s", version, command)
 	ctx, cancel := context.WithTimeout(context.Background(), ricInstallTimeout)
 	defer cancel()
