@@ -53,7 +53,7 @@ func main() { lambda.Start(func() (string, error) { return "` + version + `", ni
 
 func goBuildOf(t *testing.T, iv *Invoker, name string) *goBuild {
 	t.Helper()
-	b := iv.specs[name].build
+	b := iv.cat.Load().specs[name].build
 	if b == nil {
 		t.Fatalf("%s is not built from Go sources", name)
 	}

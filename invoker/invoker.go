@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -47,10 +50,8 @@ type Invoker struct {
 	log      *slog.Logger
 	dirs     runtimes.Dirs
 	interp   *interpreters
-	names    []string
-	funcs    map[string]lambdadeck.Function
-	specs    map[string]launchSpec
-	pools    map[string]*pool
+	cat      atomic.Pointer[catalog] // the functions now; swapped whole by Reload
+	reloadMu sync.Mutex              // one Reload at a time
 	reaper   *time.Ticker
 	done     chan struct{}
 	inflight sync.WaitGroup // running and queued invocations
@@ -97,38 +98,106 @@ func New(cfg Config) (*Invoker, error) {
 		log:    cfg.Logger,
 		dirs:   dirs,
 		interp: &interpreters{},
-		funcs:  map[string]lambdadeck.Function{},
-		specs:  map[string]launchSpec{},
-		pools:  map[string]*pool{},
 		done:   make(chan struct{}),
 		busy:   map[*instance]struct{}{},
 		live:   map[string]*liveInvocation{},
 	}
-	iv.probeInterpreters(cfg.Functions)
-	for _, fn := range cfg.Functions {
-		if _, dup := iv.funcs[fn.Name]; dup {
-			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "two functions are named %q", fn.Name)
+	cat, _, err := iv.buildCatalog(cfg.Functions, nil)
+	if err != nil {
+		return nil, err
+	}
+	iv.cat.Store(cat)
+	iv.reaper = time.NewTicker(min(cfg.IdleTimeout/2, 30*time.Second))
+	go iv.reapLoop()
+	return iv, nil
+}
+
+// catalog is the set of functions with how to launch each and its pool.
+// It is never changed once built: Reload builds a new one and swaps it in,
+// so the warm path reads it without a lock.
+type catalog struct {
+	names []string
+	funcs map[string]lambdadeck.Function
+	specs map[string]launchSpec
+	pools map[string]*pool
+}
+
+// buildCatalog prepares fns: defaults, interpreters, launch specs. A
+// function unchanged from old keeps its pool (and its warm instances); the
+// pools of changed and removed functions are returned to be retired.
+func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catalog, []*pool, error) {
+	cat := &catalog{
+		funcs: map[string]lambdadeck.Function{},
+		specs: map[string]launchSpec{},
+		pools: map[string]*pool{},
+	}
+	iv.probeInterpreters(fns)
+	for _, fn := range fns {
+		if _, dup := cat.funcs[fn.Name]; dup {
+			return nil, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "two functions are named %q", fn.Name)
 		}
 		fn = withDefaults(fn)
 		if fn.Runnable() {
-			spec, err := resolveLaunch(fn, dirs, iv.interp)
+			spec, err := resolveLaunch(fn, iv.dirs, iv.interp)
 			if err == nil {
-				spec, err = withGoBuild(fn, spec, cfg.StateDir)
+				spec, err = withGoBuild(fn, spec, iv.cfg.StateDir)
 			}
 			if err != nil {
 				fn.NotRunnable = err.Error()
 			} else {
-				iv.specs[fn.Name] = spec
+				cat.specs[fn.Name] = spec
 			}
 		}
-		iv.funcs[fn.Name] = fn
-		iv.names = append(iv.names, fn.Name)
-		iv.pools[fn.Name] = newPool(fn, cfg.QueueSize)
+		cat.funcs[fn.Name] = fn
+		cat.names = append(cat.names, fn.Name)
+		if old != nil && reflect.DeepEqual(old.funcs[fn.Name], fn) {
+			cat.pools[fn.Name] = old.pools[fn.Name]
+		} else {
+			cat.pools[fn.Name] = newPool(fn, iv.cfg.QueueSize)
+		}
 	}
-	sort.Strings(iv.names)
-	iv.reaper = time.NewTicker(min(cfg.IdleTimeout/2, 30*time.Second))
-	go iv.reapLoop()
-	return iv, nil
+	sort.Strings(cat.names)
+	var retired []*pool
+	if old != nil {
+		for name, p := range old.pools {
+			if cat.pools[name] != p {
+				retired = append(retired, p)
+			}
+		}
+	}
+	return cat, retired, nil
+}
+
+// Reload replaces the functions (the template changed): unchanged functions
+// keep their warm instances; changed ones get a new pool with the new
+// configuration, and their old instances stop once idle. It returns the
+// names of the functions that changed, appeared or disappeared. A bad set
+// (two functions with one name) is refused and the old one kept.
+func (iv *Invoker) Reload(fns []lambdadeck.Function) ([]string, error) {
+	iv.reloadMu.Lock()
+	defer iv.reloadMu.Unlock()
+	old := iv.cat.Load()
+	cat, retired, err := iv.buildCatalog(fns, old)
+	if err != nil {
+		return nil, err
+	}
+	iv.cat.Store(cat)
+	var changed []string
+	for _, p := range retired {
+		p.retire()
+		changed = append(changed, p.fn.Name)
+	}
+	for _, name := range cat.names {
+		if _, existed := old.funcs[name]; !existed {
+			changed = append(changed, name)
+		}
+	}
+	sort.Strings(changed)
+	now := time.Now().UTC()
+	for _, name := range changed {
+		iv.reloads.mark(name, now)
+	}
+	return slices.Compact(changed), nil
 }
 
 func withDefaults(fn lambdadeck.Function) lambdadeck.Function {
@@ -150,7 +219,7 @@ func (iv *Invoker) reapLoop() {
 		case <-iv.done:
 			return
 		case <-iv.reaper.C:
-			for _, p := range iv.pools {
+			for _, p := range iv.cat.Load().pools {
 				p.reapIdle(iv.cfg.IdleTimeout)
 			}
 		}
@@ -159,16 +228,17 @@ func (iv *Invoker) reapLoop() {
 
 // Functions returns every function, sorted by name.
 func (iv *Invoker) Functions() []lambdadeck.Function {
-	out := make([]lambdadeck.Function, 0, len(iv.names))
-	for _, n := range iv.names {
-		out = append(out, iv.funcs[n])
+	cat := iv.cat.Load()
+	out := make([]lambdadeck.Function, 0, len(cat.names))
+	for _, n := range cat.names {
+		out = append(out, cat.funcs[n])
 	}
 	return out
 }
 
 // Function returns the named function, or ENOTFOUND.
 func (iv *Invoker) Function(name string) (lambdadeck.Function, error) {
-	fn, ok := iv.funcs[name]
+	fn, ok := iv.cat.Load().funcs[name]
 	if !ok {
 		return lambdadeck.Function{}, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "Function not found: %s", name)
 	}
@@ -188,7 +258,7 @@ func (iv *Invoker) Interpreter(fn lambdadeck.Function) *Interpreter {
 
 // PoolStats reports a function's live, idle and queued counts.
 func (iv *Invoker) PoolStats(name string) (live, idle, queued int) {
-	if p, ok := iv.pools[name]; ok {
+	if p, ok := iv.cat.Load().pools[name]; ok {
 		return p.stats()
 	}
 	return 0, 0, 0
@@ -197,7 +267,7 @@ func (iv *Invoker) PoolStats(name string) (live, idle, queued int) {
 // Retire stops the named function's warm instances so that the next
 // invocation starts fresh (used when its code changes).
 func (iv *Invoker) Retire(name string) {
-	if p, ok := iv.pools[name]; ok {
+	if p, ok := iv.cat.Load().pools[name]; ok {
 		p.retire()
 	}
 }
@@ -246,11 +316,10 @@ func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Ru
 	if req.Async {
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "an Event invocation cannot be started synchronously")
 	}
-	fn, inv, err := iv.prepare(&req)
+	fn, p, spec, inv, err := iv.prepare(&req)
 	if err != nil {
 		return nil, err
 	}
-	p, spec := iv.pools[fn.Name], iv.specs[fn.Name]
 	if !iv.enter() {
 		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
 	}
@@ -278,17 +347,19 @@ func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Ru
 	return r, nil
 }
 
-// prepare checks a request and builds its invocation record.
-func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, *lambdadeck.Invocation, error) {
-	fn, err := iv.Function(req.Function)
-	if err != nil {
-		return fn, nil, err
+// prepare checks a request and builds its invocation record; it returns
+// the function with its pool and launch spec, all from one catalog.
+func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, *pool, launchSpec, *lambdadeck.Invocation, error) {
+	cat := iv.cat.Load()
+	fn, ok := cat.funcs[req.Function]
+	if !ok {
+		return fn, nil, launchSpec{}, nil, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "Function not found: %s", req.Function)
 	}
 	if !fn.Runnable() {
-		return fn, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
+		return fn, nil, launchSpec{}, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
 	}
 	if err := validateRequest(req); err != nil {
-		return fn, nil, err
+		return fn, nil, launchSpec{}, nil, err
 	}
 	inv := &lambdadeck.Invocation{
 		RequestID:     uuid.NewString(),
@@ -306,18 +377,17 @@ func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, 
 	if req.Identity != nil {
 		inv.Identity, _ = json.Marshal(req.Identity)
 	}
-	return fn, inv, nil
+	return fn, cat.pools[fn.Name], cat.specs[fn.Name], inv, nil
 }
 
 // invokeAsync records an Event invocation as queued and runs it in the
 // background, as Lambda's internal queue does; it waits for an instance
 // however long that takes.
 func (iv *Invoker) invokeAsync(ctx context.Context, req lambdadeck.InvokeRequest) (*lambdadeck.Invocation, error) {
-	fn, inv, err := iv.prepare(&req)
+	fn, p, spec, inv, err := iv.prepare(&req)
 	if err != nil {
 		return nil, err
 	}
-	p, spec := iv.pools[fn.Name], iv.specs[fn.Name]
 	if !iv.enter() {
 		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
 	}
@@ -433,7 +503,7 @@ func (iv *Invoker) Close() error {
 	iv.busyMu.Unlock()
 	close(iv.done)
 	iv.reaper.Stop()
-	for _, p := range iv.pools {
+	for _, p := range iv.cat.Load().pools {
 		p.close()
 	}
 	for _, in := range busy {

@@ -640,3 +640,68 @@ func TestLocalRuntimeVersionCheck(t *testing.T) {
 		t.Errorf("LocalRuntime = %q, %q", desc, warning)
 	}
 }
+
+func TestReloadKeepsUnchangedFunctionsWarm(t *testing.T) {
+	body := `while true; do next; respond "\"${GREETING:-none}:$$\""; done`
+	a := customFunction(t, "a", body)
+	b := customFunction(t, "b", body, func(f *lambdadeck.Function) { f.Environment = map[string]string{"GREETING": "hi"} })
+	iv := newTestInvoker(t, nil, a, b)
+	a1, b1 := invoke(t, iv, "a", `{}`), invoke(t, iv, "b", `{}`)
+
+	// The template changes b's environment and adds c.
+	b2cfg := b
+	b2cfg.Environment = map[string]string{"GREETING": "hello"}
+	c := customFunction(t, "c", body)
+	changed, err := iv.Reload([]lambdadeck.Function{a, b2cfg, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(changed, ",") != "b,c" {
+		t.Errorf("changed = %v", changed)
+	}
+	a2, b2, c1 := invoke(t, iv, "a", `{}`), invoke(t, iv, "b", `{}`), invoke(t, iv, "c", `{}`)
+	if string(a2.Payload) != string(a1.Payload) || a2.Cold {
+		t.Errorf("a should stay warm on the same process: %s then %s", a1.Payload, a2.Payload)
+	}
+	if !strings.HasPrefix(string(b1.Payload), `"hi:`) || !strings.HasPrefix(string(b2.Payload), `"hello:`) || !b2.Cold {
+		t.Errorf("b should restart with the new environment: %s then %s (cold %v)", b1.Payload, b2.Payload, b2.Cold)
+	}
+	if c1.Status != lambdadeck.StatusSucceeded || iv.Reloaded("b").IsZero() || !iv.Reloaded("a").IsZero() {
+		t.Errorf("c: %s; reloaded b at %v, a at %v", c1.Status, iv.Reloaded("b"), iv.Reloaded("a"))
+	}
+
+	// Removing a function makes it unknown; a duplicate name is refused.
+	if _, err := iv.Reload([]lambdadeck.Function{a}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "b"}); lambdadeck.ErrorCode(err) != lambdadeck.ENOTFOUND {
+		t.Errorf("removed function: %v", err)
+	}
+	if _, err := iv.Reload([]lambdadeck.Function{a, a}); lambdadeck.ErrorCode(err) != lambdadeck.EINVALID {
+		t.Errorf("duplicate names: %v", err)
+	}
+	if len(iv.Functions()) != 1 {
+		t.Errorf("a refused reload must keep the old functions: %d", len(iv.Functions()))
+	}
+}
+
+func TestIdleInstancesAreStopped(t *testing.T) {
+	fn := customFunction(t, "idle-reap", "while true; do next; respond '1'; done")
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: t.TempDir(), IdleTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.Close()
+	invoke(t, iv, "idle-reap", `{}`)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if live, _, _ := iv.PoolStats("idle-reap"); live == 0 {
+			if next := invoke(t, iv, "idle-reap", `{}`); !next.Cold {
+				t.Error("after the idle instance stopped, the next invocation should be a cold start")
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the idle instance was never stopped")
+}

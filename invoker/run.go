@@ -18,6 +18,7 @@ import (
 
 // outcome is how an invocation ended on its instance.
 type outcome struct {
+	pool         *pool     // the function's pool the instance belongs to
 	in           *instance // the instance that served it (a retried init replaces the first)
 	healthy      bool      // the instance can serve the next invocation
 	cold         bool
@@ -62,7 +63,7 @@ func (iv *Invoker) setBusy(in *instance, busy bool) {
 // execute delivers the event and waits for the runtime's answer, enforcing
 // the init limit, the timeout and the memory size; it fills inv's outcome.
 func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck.Function, inv *lambdadeck.Invocation, req lambdadeck.InvokeRequest) outcome {
-	o := outcome{in: in}
+	o := outcome{in: in, pool: p}
 	id := inv.RequestID
 	format := logFormat(fn, req.Env)
 	callStart := time.Now()
@@ -217,10 +218,10 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 	case <-in.exited:
 		// It answered, then died (Node exits after an uncaught error, Go
 		// after a panic): the next invocation re-initialises inside itself.
-		iv.pools[fn.Name].markReset()
+		o.pool.markReset()
 	case <-timer.C:
 		o.platform = append(o.platform, timeoutLine(format, id, fn.Timeout))
-		iv.pools[fn.Name].markReset()
+		o.pool.markReset()
 	}
 	return finish(status)
 }
@@ -275,7 +276,7 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 		phase = "invoke"
 	}
 	o.platform = append(o.platform, initReportLine(format, time.Since(in.started), phase, "error", errType))
-	iv.pools[fn.Name].markReset()
+	o.pool.markReset()
 	// The START line comes after the init output, as on Lambda; a
 	// suppressed init runs inside the invocation, whose log began with it.
 	if !in.suppressed {
@@ -295,7 +296,7 @@ func (iv *Invoker) crashed(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck
 	inv.ContentType = "application/json"
 	inv.Error = &lambdadeck.FunctionError{Type: "Runtime.ExitError", Message: msg}
 	o.platform = append(o.platform, msg, "Runtime.ExitError")
-	iv.pools[fn.Name].markReset()
+	o.pool.markReset()
 	return finish(lambdadeck.StatusCrashed)
 }
 
@@ -307,7 +308,7 @@ func (iv *Invoker) timedOut(o *outcome, inv *lambdadeck.Invocation, fn lambdadec
 	inv.ContentType = "application/json"
 	inv.Error = &lambdadeck.FunctionError{Type: "Sandbox.Timedout", Message: msg}
 	o.platform = append(o.platform, timeoutLine(logFormat(fn, nil), inv.RequestID, fn.Timeout))
-	iv.pools[fn.Name].markReset()
+	o.pool.markReset()
 	return finish(lambdadeck.StatusTimedOut)
 }
 

@@ -75,21 +75,9 @@ func (iv *Invoker) Watch(ctx context.Context) error {
 		return fmt.Errorf("invoker: watching code: %w", err)
 	}
 	w := &watcher{iv: iv, fsw: fsw, stateDir: absPath(iv.cfg.StateDir)}
-	for _, name := range iv.names {
-		fn := iv.funcs[name]
-		if fn.CodeDir == "" {
-			continue
-		}
-		w.roots = append(w.roots, watchRoot{dir: absPath(fn.CodeDir), function: name})
-		if b := iv.specs[name].build; b != nil && b.moduleDir != b.codeDir {
-			w.roots = append(w.roots, watchRoot{dir: absPath(b.moduleDir), function: name})
-		}
-	}
-	for _, r := range w.roots {
-		if err := w.addTree(r.dir); err != nil {
-			fsw.Close()
-			return err
-		}
+	if err := w.watchFunctions(); err != nil {
+		fsw.Close()
+		return err
 	}
 	if iv.cfg.TemplatePath != "" {
 		w.template = absPath(iv.cfg.TemplatePath)
@@ -101,6 +89,29 @@ func (iv *Invoker) Watch(ctx context.Context) error {
 		}
 	}
 	go w.loop(ctx)
+	return nil
+}
+
+// watchFunctions watches the code of the invoker's current functions; it
+// runs again after a template change, which may add or move functions.
+func (w *watcher) watchFunctions() error {
+	cat := w.iv.cat.Load()
+	w.roots = w.roots[:0]
+	for _, name := range cat.names {
+		fn := cat.funcs[name]
+		if fn.CodeDir == "" {
+			continue
+		}
+		w.roots = append(w.roots, watchRoot{dir: absPath(fn.CodeDir), function: name})
+		if b := cat.specs[name].build; b != nil && b.moduleDir != b.codeDir {
+			w.roots = append(w.roots, watchRoot{dir: absPath(b.moduleDir), function: name})
+		}
+	}
+	for _, r := range w.roots {
+		if err := w.addTree(r.dir); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -234,6 +245,10 @@ func (w *watcher) loop(ctx context.Context) {
 			clear(pending)
 			if templateChanged && w.iv.cfg.OnTemplateChange != nil {
 				w.iv.cfg.OnTemplateChange()
+				// The template may have added functions or moved code.
+				if err := w.watchFunctions(); err != nil {
+					w.iv.log.Warn("watching code", "err", err)
+				}
 			}
 			templateChanged = false
 		}
