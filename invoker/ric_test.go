@@ -57,16 +57,19 @@ func ricVersion(t *testing.T) string {
 	return v
 }
 
-// ricAddon is the native Runtime API client the install scripts build; npm
-// can succeed without it when install scripts are not allowed to run.
-func ricAddon(nodeModules string) string {
-	return filepath.Join(nodeModules, "aws-lambda-ric", "dist", "rapid-client.node")
-}
+// ricAddons are where the install scripts leave the native Runtime API
+// client (3.x: dist/, 4.x: the package's root); npm can succeed without it
+// when install scripts are not allowed to run.
+var ricAddons = []string{"dist/rapid-client.node", "rapid-client.node"}
 
 // ricInstalled reports whether dir holds a complete install of the RIC.
 func ricInstalled(dir string) bool {
-	_, err := os.Stat(ricAddon(filepath.Join(dir, "node_modules")))
-	return err == nil
+	for _, addon := range ricAddons {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", "aws-lambda-ric", filepath.FromSlash(addon))); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // ricNodeModules returns a node_modules folder holding aws-lambda-ric at
@@ -121,8 +124,8 @@ func ricNodeModules(t *testing.T, version string) string {
 	runErr := cmd.Run()
 	took := time.Since(start).Round(time.Second)
 	if runErr == nil && !ricInstalled(staging) {
-		runErr = fmt.Errorf("npm succeeded but did not build %s: its install scripts did not run (see npm's allowScripts)",
-			ricAddon("node_modules"))
+		runErr = fmt.Errorf("npm succeeded but built no node_modules/aws-lambda-ric/{%s}: its install scripts did not run (see npm's allowScripts)",
+			strings.Join(ricAddons, ","))
 	}
 	if runErr != nil {
 		t.Skipf("cannot install aws-lambda-ric %s here: %v (after %s)\ncommand: %s\n%slast lines of its output:\n%s",
