@@ -114,6 +114,11 @@ func ricNodeModules(t *testing.T, version string) string {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "npm", args...)
 	cmd.Dir = staging
+	// node-gyp would download Node's headers, which the sandbox cannot:
+	// Debian's nodejs package ships them under /usr/include/node.
+	if _, err := os.Stat("/usr/include/node/node.h"); err == nil {
+		cmd.Env = append(os.Environ(), "npm_config_nodedir=/usr")
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// npm runs sh, make, cc1plus...: kill them all on timeout.

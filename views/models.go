@@ -82,8 +82,11 @@ type FunctionPage struct {
 	// RuntimeWarning is set when its version is not the declared one.
 	LocalRuntime   string
 	RuntimeWarning string
-	Env            []EnvVar
-	Form           InvokeForm
+	// ReloadedAt is when lambdadeck last saw the function's code or
+	// configuration change and retired its instances; zero if never.
+	ReloadedAt time.Time
+	Env        []EnvVar
+	Form       InvokeForm
 	// FromRequestID names the invocation the form was prefilled from, if any.
 	FromRequestID string
 	// Picker offers the function's and the shared fixtures beside the

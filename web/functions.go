@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,10 +54,16 @@ func (s *Server) dashboard(c echo.Context) error {
 	return render(c, http.StatusOK, views.DashboardPage(views.Dashboard{
 		Page:         s.page(c, "Functions", "functions"),
 		TemplatePath: s.templatePath,
-		Warnings:     s.warnings,
+		Warnings:     s.currentWarnings(),
 		Functions:    rows,
 		Recent:       recent.Items,
 	}))
+}
+
+// reloadReporter is implemented by invokers that retire instances when
+// code changes, and can say when they last did (the real one does).
+type reloadReporter interface {
+	Reloaded(name string) time.Time
 }
 
 // runtimeDescriber is implemented by invokers that can say which local
@@ -121,11 +128,16 @@ func (s *Server) functionPage(c echo.Context) error {
 		return err
 	}
 	localRuntime, runtimeWarning := s.localRuntime(fn)
+	var reloadedAt time.Time
+	if r, ok := s.invoker.(reloadReporter); ok {
+		reloadedAt = r.Reloaded(fn.Name)
+	}
 	return render(c, http.StatusOK, views.FunctionDetail(views.FunctionPage{
 		Page:           s.page(c, fn.Name, "functions"),
 		Function:       fn,
 		LocalRuntime:   localRuntime,
 		RuntimeWarning: runtimeWarning,
+		ReloadedAt:     reloadedAt,
 		Env:            maskedEnv(fn.Environment),
 		Form:           form,
 		FromRequestID:  from,

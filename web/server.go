@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -52,6 +53,7 @@ type Server struct {
 	store        *store.DB
 	logger       *slog.Logger
 	assets       *static.Assets
+	warningsMu   sync.Mutex
 	warnings     []string
 	templatePath string
 	version      string
@@ -93,6 +95,20 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.routes()
 	return s, nil
+}
+
+// SetWarnings replaces the template warnings the dashboard shows, after
+// the template was reloaded.
+func (s *Server) SetWarnings(warnings []string) {
+	s.warningsMu.Lock()
+	s.warnings = append([]string(nil), warnings...)
+	s.warningsMu.Unlock()
+}
+
+func (s *Server) currentWarnings() []string {
+	s.warningsMu.Lock()
+	defer s.warningsMu.Unlock()
+	return s.warnings
 }
 
 // ServeHTTP serves one request.

@@ -108,16 +108,20 @@ func (c *commonFlags) loadProject() (*project, error) {
 }
 
 // openParts opens the store and the invoker for p.
-func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger) (*store.DB, *invoker.Invoker, error) {
+// onTemplateChange, if not nil, is called when the template file changes
+// (once the invoker's Watch runs).
+func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger, onTemplateChange func()) (*store.DB, *invoker.Invoker, error) {
 	db, err := store.Open(ctx, c.db)
 	if err != nil {
 		return nil, nil, err
 	}
 	iv, err := invoker.New(invoker.Config{
-		Functions: p.functions,
-		Recorder:  db,
-		StateDir:  c.stateDirectory(),
-		Logger:    logger,
+		Functions:        p.functions,
+		Recorder:         db,
+		StateDir:         c.stateDirectory(),
+		Logger:           logger,
+		TemplatePath:     p.templatePath,
+		OnTemplateChange: onTemplateChange,
 	})
 	if err != nil {
 		db.Close()

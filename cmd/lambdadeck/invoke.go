@@ -100,7 +100,7 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		req.Env = env
 	}
 
-	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose))
+	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil)
 	if err != nil {
 		return a.fail(err)
 	}

@@ -302,3 +302,113 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		t.Errorf("broken template: exit %d, %s", code, stderr)
 	}
 }
+
+// startServer runs `lambdadeck serve` in the current directory on port 0
+// and returns its base URL; it stops when the test ends.
+func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), pw, &stderr)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	var base string
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "Listening on "); ok {
+			base = rest
+			break
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("server did not start; stderr:\n%s", stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	return base
+}
+
+// apiInvoke invokes a function through the server's Lambda API.
+func apiInvoke(t *testing.T, base, function, event string) string {
+	t.Helper()
+	resp, err := http.Post(base+"/2015-03-31/functions/"+function+"/invocations", "application/json", strings.NewReader(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+// TestServeReloadsChangedCodeAndTemplate edits a handler and the template
+// while the server runs: the next invocations run the new code and the new
+// configuration, with no restart; a broken template keeps the old functions.
+func TestServeReloadsChangedCodeAndTemplate(t *testing.T) {
+	requireRuntimes(t)
+	dir := writeProject(t)
+	base := startServer(t)
+	eventually := func(what, want string, get func() string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		var got string
+		for time.Now().Before(deadline) {
+			if got = get(); strings.Contains(got, want) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%s: never saw %q; last: %s", what, want, got)
+	}
+	invokeGreeter := func() string { return apiInvoke(t, base, "greeter", `{"name":"Ada"}`) }
+	if got := invokeGreeter(); !strings.Contains(got, `"greeting":"hello Ada"`) || !strings.Contains(got, `"stage":"test"`) {
+		t.Fatalf("first invoke: %s", got)
+	}
+
+	// Edit the handler: the warm instance is retired, the new code runs.
+	code := strings.Replace(readFile(t, filepath.Join(dir, "src", "app.js")), `"hello "`, `"bonjour "`, 1)
+	os.WriteFile(filepath.Join(dir, "src", "app.js"), []byte(code), 0o644)
+	eventually("new code", `"greeting":"bonjour Ada"`, invokeGreeter)
+
+	// Edit the template: the new environment applies.
+	tpl := readFile(t, filepath.Join(dir, "template.yaml"))
+	os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(strings.Replace(tpl, "STAGE: test", "STAGE: prod", 1)), 0o644)
+	eventually("new configuration", `"stage":"prod"`, invokeGreeter)
+	page := func() string {
+		resp, err := http.Get(base + "/functions/greeter")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if !strings.Contains(page(), `data-testid="reloaded"`) {
+		t.Error("the function page does not say the function was reloaded")
+	}
+
+	// A broken template keeps the functions running and says why.
+	os.WriteFile(filepath.Join(dir, "template.yaml"), []byte("Resources: [\n"), 0o644)
+	eventually("broken template warning", "cannot be loaded", func() string {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	})
+	if got := invokeGreeter(); !strings.Contains(got, `"stage":"prod"`) {
+		t.Errorf("after a broken template: %s", got)
+	}
+}

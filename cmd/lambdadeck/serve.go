@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
+	"github.com/lambdadeck/lambdadeck/invoker/sam"
+	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/web"
 )
 
@@ -18,6 +24,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
 	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
+	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
 	}
@@ -29,7 +36,15 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	for _, w := range p.warnings {
 		logger.Warn("template: " + w)
 	}
-	db, iv, err := a.openParts(ctx, &c, p, logger)
+	// The template's changes reach the dashboard once it exists; the
+	// watcher that calls this starts after it does.
+	var (
+		srv *web.Server
+		iv  *invoker.Invoker
+		db  *store.DB
+	)
+	reloadTemplate := func() { a.reloadTemplate(p.templatePath, logger, iv, srv) }
+	db, iv, err = a.openParts(ctx, &c, p, logger, reloadTemplate)
 	if err != nil {
 		return a.fail(err)
 	}
@@ -39,7 +54,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		logger.Warn(fmt.Sprintf("%d invocations were still running when lambdadeck last stopped; they are marked interrupted", n))
 	}
 
-	srv, err := web.New(web.Config{
+	srv, err = web.New(web.Config{
 		Invoker:      iv,
 		Store:        db,
 		Logger:       logger,
@@ -53,6 +68,11 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return a.fail(fmt.Errorf("cannot listen on %s: %w", *addr, err))
+	}
+	if *watch {
+		if err := iv.Watch(ctx); err != nil {
+			logger.Warn("code changes will not be noticed: " + err.Error())
+		}
 	}
 	if *apiAddr != "" {
 		apiLn, err := net.Listen("tcp", *apiAddr)
@@ -72,6 +92,29 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stdout, "AWS Lambda API on http://%s\n", apiLn.Addr())
 	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
+}
+
+// reloadTemplate loads the changed template and hands its functions to the
+// invoker, which restarts only the functions whose configuration changed. A
+// template that does not load (half-saved, broken YAML) keeps the previous
+// functions running, and the dashboard says why.
+func (a *App) reloadTemplate(path string, logger *slog.Logger, iv *invoker.Invoker, srv *web.Server) {
+	tpl, err := sam.Load(path)
+	if err == nil {
+		var changed []string
+		changed, err = iv.Reload(tpl.Functions)
+		if err == nil {
+			srv.SetWarnings(tpl.Warnings)
+			logger.Info("template reloaded", "changed", strings.Join(changed, ","))
+			return
+		}
+	}
+	msg := lambdadeck.ErrorMessage(err)
+	if lambdadeck.ErrorCode(err) == lambdadeck.EINTERNAL {
+		msg = err.Error()
+	}
+	logger.Warn("the template changed but cannot be loaded; the previous functions keep running", "err", msg)
+	srv.SetWarnings([]string{"The template changed but cannot be loaded, so the previous functions keep running: " + msg})
 }
 
 // serve runs srv on ln until ctx is done, then shuts down gracefully:

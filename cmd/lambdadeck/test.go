@@ -39,7 +39,7 @@ func (a *App) Test(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
-	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose))
+	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil)
 	if err != nil {
 		return a.fail(err)
 	}
