@@ -248,8 +248,10 @@ func (iv *Invoker) awaitInit(in *instance) error {
 // without one.
 func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Function, logs *logBuffer, format string, start time.Time) outcome {
 	in := o.in
-	// The runtime exits right after /init/error; wait briefly so its last
-	// words are in the log.
+	// Read the peak memory while the process may still be there: it exits
+	// right after /init/error.
+	peak := in.peak.read()
+	// Wait briefly for that exit, so its last words are in the log.
 	select {
 	case <-in.exited:
 	case <-time.After(time.Second):
@@ -270,7 +272,7 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 		errType = inv.Error.Type
 	}
 	o.duration = time.Since(start)
-	o.maxMemory = in.peak.read()
+	o.maxMemory = max(peak, in.peak.read())
 	phase := "init"
 	if in.suppressed {
 		phase = "invoke"
