@@ -41,6 +41,10 @@ func (s *Server) routes() {
 	e.POST("/environments", s.saveEnvironment)                // create or replace one
 	e.POST("/environments/:name/delete", s.deleteEnvironment) // delete one
 
+	e.GET("/templates", s.eventGallery)                         // sample events by service, filtered by ?q=; ?function= carried through
+	e.GET("/templates/:service/:event", s.eventTemplatePage)    // one template: parameters as a GET form, the rendered event
+	e.GET("/templates/:service/:event/use", s.useEventTemplate) // "Use with function": 303 to /functions/:name?event=, large events in place
+
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
 
