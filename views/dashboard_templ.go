@@ -354,7 +354,7 @@ func DashboardPage(d Dashboard) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = InvocationTable(d.Recent, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = LiveInvocationTable(NewLiveTable(d.Recent, InvocationFilter{}, RecentLimit, true)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -211,7 +211,7 @@ func FunctionDetail(p FunctionPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = InvocationTable(p.Recent, false).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = LiveInvocationTable(NewLiveTable(p.Recent, InvocationFilter{Function: p.Function.Name}, RecentLimit, false)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -5,6 +5,9 @@
 package views
 
 import (
+	"hash/fnv"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
@@ -112,7 +115,12 @@ type InvocationList struct {
 	Total         int
 	OlderURL      string // link to the next (older) page; empty on the last page
 	NewestURL     string // link back to the first page; empty on the first page
+	PageSize      int    // rows per page, which the first page's live table keeps
 }
+
+// RecentLimit is how many invocations the dashboard and a function page
+// list.
+const RecentLimit = 10
 
 // InvocationPage is the permalink of one invocation.
 type InvocationPage struct {
@@ -130,4 +138,46 @@ type ErrorPage struct {
 	Status  int
 	Heading string
 	Message string
+}
+
+// LiveTable is a table of the newest invocations that polls PollURL (the
+// feed, with the fingerprint of these rows) to stay current.
+type LiveTable struct {
+	Items        []lambdadeck.Invocation
+	ShowFunction bool
+	Fingerprint  string // identifies the rows and their states
+	PollURL      string
+}
+
+// NewLiveTable is the live table of the newest limit invocations that
+// match f.
+func NewLiveTable(items []lambdadeck.Invocation, f InvocationFilter, limit int, showFunction bool) LiveTable {
+	t := LiveTable{Items: items, ShowFunction: showFunction, Fingerprint: fingerprint(items)}
+	q := url.Values{}
+	for k, v := range map[string]string{"function": f.Function, "status": f.Status, "source": f.Source, "q": f.Query} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	if !showFunction {
+		q.Set("fn", "0")
+	}
+	q.Set("v", t.Fingerprint)
+	t.PollURL = "/invocations/feed?" + q.Encode()
+	return t
+}
+
+// fingerprint identifies what a table shows: which invocations, in which
+// state. A new invocation, or one that finished, changes it.
+func fingerprint(items []lambdadeck.Invocation) string {
+	h := fnv.New64a()
+	for _, inv := range items {
+		h.Write([]byte(inv.RequestID))
+		h.Write([]byte(inv.Status))
+		if inv.Expectation != nil {
+			h.Write([]byte(strconv.FormatBool(inv.Expectation.Passed)))
+		}
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // recentLimit is how many invocations the dashboard and a function page list.
-const recentLimit = 10
+const recentLimit = views.RecentLimit
 
 // dashboard shows every function with its last outcome, the template's
 // warnings and the latest invocations.

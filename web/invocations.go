@@ -55,6 +55,7 @@ func (s *Server) invocationHistory(c echo.Context) error {
 		FunctionNames: s.functionNames(filter.Function),
 		Items:         page.Items,
 		Total:         total,
+		PageSize:      historyPageSize,
 	}
 	if page.Next != "" {
 		list.OlderURL = historyURL(filter, page.Next)

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	e.GET("/functions/:name", s.functionPage)               // configuration, event editor, result panel
 	e.POST("/functions/:name/invoke", s.invokeFunction)     // run it: htmx fragment or 303 to the permalink
 	e.GET("/invocations", s.invocationHistory)              // history with filters and cursor pagination
+	e.GET("/invocations/feed", s.invocationFeed)            // live tables' poll: 204 until the newest rows change
 	e.GET("/invocations/:requestId", s.invocationPermalink) // one invocation, run again, edit and run
 	e.GET("/healthz", s.health)                             // JSON: store reachable, function count, version
 
