@@ -1,13 +1,17 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 
 	"github.com/lambdadeck/lambdadeck/invoker/events"
@@ -202,8 +206,11 @@ func TestEventTemplateDefaults(t *testing.T) {
 			t.Errorf("field %s: name %q value %q, want the default %q", p.Name, attr(input, "name"), attr(input, "value"), p.Default)
 		}
 	}
-	if !strings.Contains(r.body, "URL-encoded in the event") {
-		t.Error("the key's help text does not say it is URL-encoded")
+	if got := strings.Count(r.body, "URL-encoded"); got != 1 {
+		t.Errorf("the key's help text says URL-encoded %d times, want once", got)
+	}
+	if !strings.Contains(env.get(t, "/templates/cloudwatch/logs").body, "gzipped and base64-encoded in the event") {
+		t.Error("the log message's help text does not say how it is encoded")
 	}
 }
 
@@ -533,5 +540,100 @@ func TestNoTemplateParamIsReserved(t *testing.T) {
 				t.Errorf("%s %s has a parameter named %q", svc.Name, tpl.Name, fieldCarriedFunction)
 			}
 		}
+	}
+}
+
+// TestBrowserEventTemplates drives the gallery in headless Chromium, from a
+// function page to a real Node.js invocation: search, open a template, set a
+// parameter, render, use it with the function, invoke. Any console error (a
+// Content-Security-Policy violation) fails the test.
+func TestBrowserEventTemplates(t *testing.T) {
+	ctx := newBrowser(t)
+	ts, _ := liveServer(t)
+	if err := chromedp.Listen(ctx, func(any) {}); err != nil { // starts the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	var mu sync.Mutex
+	var problems []string
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+				mu.Lock()
+				problems = append(problems, string(m.Type)+": "+m.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(stepCtx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	read := func(name string, action chromedp.Action[string]) string {
+		t.Helper()
+		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(stepCtx, action)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return v
+	}
+	byID := func(id string) string { return `[data-testid="` + id + `"]` }
+
+	step("open the gallery for hello and search",
+		chromedp.Navigate(ts.URL+"/templates?function=hello"),
+		chromedp.WaitVisible(chromedp.CSS(byID("template-search"))),
+		chromedp.SetValue(chromedp.CSS(byID("template-search")), "s3 put"),
+		chromedp.Click(chromedp.CSS(byID("template-search-submit"))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="template-row"][data-service="s3"][data-event="put"] a`)),
+	)
+	if got := read("count", chromedp.Text(chromedp.CSS(byID("template-count")))); !strings.HasSuffix(got, "events match") {
+		t.Errorf("count after searching: %q", got)
+	}
+	step("open s3 put, set the bucket and render",
+		chromedp.Click(chromedp.CSS(`[data-testid="template-row"][data-service="s3"][data-event="put"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(byID("rendered-event"))),
+		chromedp.SetValue(chromedp.CSS(`#param-bucket`), "browser-bucket"),
+		chromedp.Click(chromedp.CSS(byID("template-render"))),
+		chromedp.WaitVisible(chromedp.CSS(byID("rendered-event"))),
+	)
+	if got := read("rendered event", chromedp.Text(chromedp.CSS(byID("rendered-event")))); !strings.Contains(got, `"name": "browser-bucket"`) {
+		t.Errorf("rendered event:\n%s", got)
+	}
+	step("use it with hello",
+		chromedp.Click(chromedp.CSS(byID("use-template-submit"))),
+		chromedp.WaitVisible(chromedp.CSS(byID("invoke-form"))),
+	)
+	if loc := read("location", chromedp.Location()); !strings.HasPrefix(loc, ts.URL+"/functions/hello?event=") {
+		t.Errorf("Use with function went to %s", loc)
+	}
+	if got := read("editor", chromedp.Value(chromedp.CSS("#event"))); !strings.Contains(got, `"name": "browser-bucket"`) {
+		t.Errorf("the editor holds:\n%s", got)
+	}
+	step("invoke it",
+		chromedp.Click(chromedp.CSS(byID("invoke"))),
+		chromedp.WaitVisible(chromedp.CSS(`#result `+byID("status-badge"))),
+	)
+	if got := read("status", chromedp.Text(chromedp.CSS(`#result `+byID("status-badge")))); got != "succeeded" {
+		t.Errorf("status %q", got)
+	}
+
+	stopConsole()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("browser console: %s", p)
 	}
 }
