@@ -112,6 +112,11 @@ func TestEventGalleryFilter(t *testing.T) {
 
 func TestEventGalleryCarriesFunction(t *testing.T) {
 	env := newTestEnv(t)
+	functionPage := parseHTML(t, env.get(t, "/functions/hello").body)
+	if got := attr(oneByTestID(t, functionPage, "start-from-template"), "href"); got != "/templates?function=hello" {
+		t.Errorf("the function page's template link is %q", got)
+	}
+
 	doc := parseHTML(t, env.get(t, "/templates?function=hello&q=s3").body)
 	if !strings.Contains(text(oneByTestID(t, doc, "template-function")), "hello") {
 		t.Error("the gallery does not say which function it chooses for")
@@ -591,8 +596,9 @@ func TestBrowserEventTemplates(t *testing.T) {
 	}
 	byID := func(id string) string { return `[data-testid="` + id + `"]` }
 
-	step("open the gallery for hello and search",
-		chromedp.Navigate(ts.URL+"/templates?function=hello"),
+	step("start from a template on hello's page and search",
+		chromedp.Navigate(ts.URL+"/functions/hello"),
+		chromedp.Click(chromedp.CSS(byID("start-from-template"))),
 		chromedp.WaitVisible(chromedp.CSS(byID("template-search"))),
 		chromedp.SetValue(chromedp.CSS(byID("template-search")), "s3 put"),
 		chromedp.Click(chromedp.CSS(byID("template-search-submit"))),
