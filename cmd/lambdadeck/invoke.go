@@ -12,6 +12,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/expect"
+	"github.com/lambdadeck/lambdadeck/store"
 )
 
 // usageError marks a flag parsing error as the user's.
@@ -39,7 +41,7 @@ func (e envFlag) Set(v string) error {
 // Invoke runs one function once: the response on stdout, the log on stderr.
 func (a *App) Invoke(ctx context.Context, args []string) int {
 	var c commonFlags
-	fs := a.newFlagSet("invoke", "lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|-] [--env KEY=VALUE] [--db ...]")
+	fs := a.newFlagSet("invoke", "lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]")
 	c.register(fs)
 	eventFile := fs.String("event", "", "read the event from `FILE` (- for standard input; default {})")
 	fs.StringVar(eventFile, "e", "", "same as --event")
@@ -48,6 +50,8 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 	envVars := fs.String("env-vars", "", "environment overrides from a SAM-style JSON `file` ({\"Function\":{\"KEY\":\"VALUE\"}} or {\"Parameters\":{...}})")
 	clientContext := fs.String("client-context", "", "client context JSON `file` passed as context.clientContext")
 	quiet := fs.Bool("quiet", false, "do not print the log on stderr")
+	fixtureName := fs.String("fixture", "", "run the saved fixture `NAME` (the function's, else a shared one): its event, overrides and expectation")
+	varsEnv := fs.String("vars", "", "fill the event's {{variables}} from this named `environment` (lambdadeck.env.json or the dashboard's)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return a.fail(usageError(err))
@@ -57,6 +61,9 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "invoke takes one function name, got %d", len(pos)))
 	}
 	name := pos[0]
+	if *fixtureName != "" && *eventFile != "" {
+		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "use --event or --fixture, not both"))
+	}
 
 	p, err := c.loadProject()
 	if err != nil {
@@ -96,9 +103,6 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 			}
 		}
 	}
-	if len(env) > 0 {
-		req.Env = env
-	}
 
 	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil)
 	if err != nil {
@@ -106,12 +110,56 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 	}
 	defer db.Close()
 	defer iv.Close()
+	var fixture *lambdadeck.Fixture
+	if *fixtureName != "" {
+		if fixture, err = findFixture(ctx, db, name, *fixtureName); err != nil {
+			return a.fail(err)
+		}
+		req.Event, req.Identity, req.FixtureID = fixture.Event, fixture.Identity, fixture.ID
+		if *clientContext == "" {
+			req.ClientContext = fixture.ClientContext
+		}
+		// Flags win over the fixture's own overrides.
+		for k, v := range fixture.Env {
+			if _, set := env[k]; !set {
+				env[k] = v
+			}
+		}
+	}
+	if len(env) > 0 {
+		req.Env = env
+	}
+	// {{variables}} belong to fixtures; an event file is sent as it is
+	// unless --vars asks for them to be filled.
+	if *varsEnv != "" || (fixture != nil && bytes.Contains(req.Event, []byte("{{"))) {
+		vars, err := environmentVariables(ctx, db, p.templatePath, *varsEnv)
+		if err != nil {
+			return a.fail(err)
+		}
+		if req.Event, err = expect.Expand(req.Event, vars); err != nil {
+			return a.fail(err)
+		}
+	}
 	inv, err := iv.Invoke(ctx, req)
 	if err != nil {
 		return a.fail(err)
 	}
 	if !*quiet {
 		fmt.Fprint(a.Stderr, inv.Logs)
+	}
+	if fixture != nil && !expect.Empty(fixture.Expectation) {
+		result := expect.Evaluate(fixture.Expectation, inv)
+		if err := db.SetExpectationResult(ctx, inv.RequestID, result); err != nil {
+			return a.fail(err)
+		}
+		if result.Passed {
+			fmt.Fprintf(a.Stderr, "expectation of fixture %q: passed\n", fixture.Name)
+		} else {
+			fmt.Fprintf(a.Stderr, "expectation of fixture %q: FAILED\n", fixture.Name)
+			for _, f := range result.Failures {
+				fmt.Fprintf(a.Stderr, "  - %s\n", f)
+			}
+		}
 	}
 	a.Stdout.Write(inv.Payload)
 	if len(inv.Payload) > 0 && inv.Payload[len(inv.Payload)-1] != '\n' {
@@ -123,6 +171,19 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		return exitFunction
 	}
 	return exitOK
+}
+
+// findFixture finds the live fixture called name for function, else the
+// shared one of that name.
+func findFixture(ctx context.Context, db *store.DB, function, name string) (*lambdadeck.Fixture, error) {
+	f, err := db.FixtureByName(ctx, function, name)
+	if lambdadeck.ErrorCode(err) == lambdadeck.ENOTFOUND {
+		f, err = db.FixtureByName(ctx, "", name)
+	}
+	if lambdadeck.ErrorCode(err) == lambdadeck.ENOTFOUND {
+		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "no fixture named %q for %s, and no shared one", name, function)
+	}
+	return f, err
 }
 
 // checkJSON reports where a JSON document is broken, by line and column.

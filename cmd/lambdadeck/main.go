@@ -36,6 +36,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		cmd = "help"
 	}
 	switch cmd {
 	case "serve":
@@ -53,7 +55,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "version":
 		fmt.Fprintln(stdout, "lambdadeck", Version)
 		return exitOK
-	case "help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
@@ -69,7 +71,7 @@ const usage = `lambdadeck runs AWS Lambda handlers locally, exactly as Lambda do
 
 Usage:
   lambdadeck [serve] [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]
-  lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|-] [--env KEY=VALUE] [--db ...]
+  lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]
   lambdadeck functions [-t template.yaml]
   lambdadeck fixtures list|export|import [--dir events/] [--function F] [--format sam|console]
   lambdadeck generate-event [SERVICE [EVENT [--param value ...]]]

@@ -412,3 +412,48 @@ func TestServeReloadsChangedCodeAndTemplate(t *testing.T) {
 		t.Errorf("after a broken template: %s", got)
 	}
 }
+
+func TestInvokeFixture(t *testing.T) {
+	requireRuntimes(t)
+	dir := writeProject(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(dir, ".lambdadeck", "lambdadeck.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*lambdadeck.Fixture{
+		{Function: "greeter", Name: "ada", Event: []byte(`{"name":"Ada {{who}}"}`), Env: map[string]string{"EXTRA": "from-fixture"},
+			Expectation: &lambdadeck.Expectation{Assertions: []string{`greeting == "hello Ada Lovelace"`}}},
+		{Name: "shared-grace", Event: []byte(`{"name":"Grace"}`),
+			Expectation: &lambdadeck.Expectation{Assertions: []string{`greeting == "hello Ada"`}}},
+	} {
+		if err := db.CreateFixture(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	os.WriteFile(filepath.Join(dir, "lambdadeck.env.json"), []byte(`{"dev": {"who": "Lovelace"}}`), 0o644)
+
+	code, stdout, stderr := run(t, "", "invoke", "greeter", "--fixture", "ada", "--vars", "dev")
+	if code != exitOK || stdout != `{"greeting":"hello Ada Lovelace","stage":"test","extra":"from-fixture"}` {
+		t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, `expectation of fixture "ada": passed`) {
+		t.Errorf("stderr lacks the verdict:\n%s", stderr)
+	}
+	// A shared fixture, an --env flag over the fixture's, a failed expectation.
+	code, stdout, stderr = run(t, "", "invoke", "greeter", "--fixture", "shared-grace", "--env", "EXTRA=flag", "--quiet")
+	if code != exitOK || !strings.Contains(stdout, `"extra":"flag"`) || !strings.Contains(stderr, "FAILED") ||
+		!strings.Contains(stderr, `greeting == "hello Ada": got "hello Grace"`) {
+		t.Errorf("shared fixture: exit %d, %q\nstderr: %s", code, stdout, stderr)
+	}
+	for _, args := range [][]string{
+		{"invoke", "greeter", "--fixture", "nope"},
+		{"invoke", "greeter", "--fixture", "ada", "--event", "event.json"},
+		{"invoke", "greeter", "--fixture", "ada"}, // {{who}} has no value
+	} {
+		if code, _, stderr := run(t, "", args...); code != exitUsage {
+			t.Errorf("%v: exit %d, %s", args, code, stderr)
+		}
+	}
+}
