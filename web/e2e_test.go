@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -208,6 +209,84 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
+// browserSession runs steps in a Chromium tab, each with a time limit, and
+// collects the tab's console errors (exceptions, Content-Security-Policy
+// violations) so that a test fails on them.
+type browserSession struct {
+	t        *testing.T
+	ctx      context.Context
+	mu       sync.Mutex
+	problems []string
+	stop     context.CancelFunc
+	done     chan struct{}
+}
+
+// watchBrowser starts the browser of ctx and listens to its console;
+// messages containing one of expected are ones the test provokes on purpose.
+func watchBrowser(t *testing.T, ctx context.Context, expected ...string) *browserSession {
+	t.Helper()
+	if err := chromedp.Listen(ctx, func(any) {}); err != nil { // starts the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	consoleCtx, stop := context.WithCancel(ctx)
+	b := &browserSession{t: t, ctx: ctx, stop: stop, done: make(chan struct{})}
+	messages := chromedp.Console(consoleCtx)
+	go func() {
+		defer close(b.done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(m.Text, e) }) {
+				continue
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+				b.mu.Lock()
+				b.problems = append(b.problems, string(m.Type)+": "+m.Text)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// step runs actions, failing the test after 20 seconds or on an error.
+func (b *browserSession) step(name string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// read runs an action that reads a value from the page.
+func (b *browserSession) read(name string, action chromedp.Action[string]) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		b.t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+// checkConsole stops listening and fails the test for each console error.
+func (b *browserSession) checkConsole() {
+	b.t.Helper()
+	b.stop()
+	<-b.done
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		b.t.Errorf("browser console: %s", p)
+	}
+}
+
+// testIDSelector selects the element with a data-testid.
+func testIDSelector(id string) string { return `[data-testid="` + id + `"]` }
+
 // TestBrowserInvoke drives the function page in headless Chromium: live
 // JSON validation, Format, Invoke with the result swapped in place by htmx,
 // then the permalink. It also fails on any console error, such as a
@@ -216,50 +295,10 @@ func TestBrowserInvoke(t *testing.T) {
 	ctx := newBrowser(t)
 	ts, _ := liveServer(t)
 
-	var mu sync.Mutex
-	var problems []string
-	if err := chromedp.Listen(ctx, func(any) {}); err != nil { // starts the browser
-		t.Fatalf("start Chromium: %v", err)
-	}
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			// The invalid-JSON step provokes one 400 on purpose; the
-			// browser and htmx both log it.
-			expected := strings.Contains(m.Text, "status of 400") || strings.Contains(m.Text, "Error Code 400 from /functions/hello/invoke")
-			if !expected && (m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy")) {
-				mu.Lock()
-				problems = append(problems, string(m.Type)+": "+m.Text)
-				mu.Unlock()
-			}
-		}
-	}()
-
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	read := func(name string, action chromedp.Action[string]) string {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(stepCtx, action)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return v
-	}
-	byID := func(id string) string { return `[data-testid="` + id + `"]` }
+	// The invalid-JSON step provokes one 400 on purpose; the browser and
+	// htmx both log it.
+	b := watchBrowser(t, ctx, "status of 400", "Error Code 400 from /functions/hello/invoke")
+	step, read, byID := b.step, b.read, testIDSelector
 
 	step("open the function page",
 		chromedp.Navigate(ts.URL+"/functions/hello"),
@@ -353,11 +392,5 @@ func TestBrowserInvoke(t *testing.T) {
 		t.Errorf("permalink event %q", got)
 	}
 
-	stopConsole()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser console: %s", p)
-	}
+	b.checkConsole()
 }

@@ -3,9 +3,7 @@ package web
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -19,47 +17,8 @@ func TestBrowserFixtures(t *testing.T) {
 	ctx := newBrowser(t)
 	ts, _ := liveServer(t)
 
-	if err := chromedp.Listen(ctx, func(any) {}); err != nil { // starts the browser
-		t.Fatalf("start Chromium: %v", err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				problems = append(problems, string(m.Type)+": "+m.Text)
-				mu.Unlock()
-			}
-		}
-	}()
-
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	read := func(name string, action chromedp.Action[string]) string {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(stepCtx, action)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return v
-	}
-	byID := func(id string) string { return `[data-testid="` + id + `"]` }
+	b := watchBrowser(t, ctx)
+	step, read, byID := b.step, b.read, testIDSelector
 
 	step("type an event on the function page",
 		chromedp.Navigate(ts.URL+"/functions/hello"),
@@ -148,11 +107,5 @@ func TestBrowserFixtures(t *testing.T) {
 		t.Errorf("picker run response %q", got)
 	}
 
-	stopConsole()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser console: %s", p)
-	}
+	b.checkConsole()
 }

@@ -1,15 +1,12 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
@@ -555,46 +552,8 @@ func TestNoTemplateParamIsReserved(t *testing.T) {
 func TestBrowserEventTemplates(t *testing.T) {
 	ctx := newBrowser(t)
 	ts, _ := liveServer(t)
-	if err := chromedp.Listen(ctx, func(any) {}); err != nil { // starts the browser
-		t.Fatalf("start Chromium: %v", err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				problems = append(problems, string(m.Type)+": "+m.Text)
-				mu.Unlock()
-			}
-		}
-	}()
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(stepCtx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	read := func(name string, action chromedp.Action[string]) string {
-		t.Helper()
-		stepCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(stepCtx, action)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return v
-	}
-	byID := func(id string) string { return `[data-testid="` + id + `"]` }
+	b := watchBrowser(t, ctx)
+	step, read, byID := b.step, b.read, testIDSelector
 
 	step("start from a template on hello's page and search",
 		chromedp.Navigate(ts.URL+"/functions/hello"),
@@ -612,6 +571,9 @@ func TestBrowserEventTemplates(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(byID("rendered-event"))),
 		chromedp.SetValue(chromedp.CSS(`#param-bucket`), "browser-bucket"),
 		chromedp.Click(chromedp.CSS(byID("template-render"))),
+		// The re-rendered page has the value in the input's attribute; the
+		// old page, until it is replaced, only in its property.
+		chromedp.WaitVisible(chromedp.CSS(`#param-bucket[value="browser-bucket"]`)),
 		chromedp.WaitVisible(chromedp.CSS(byID("rendered-event"))),
 	)
 	if got := read("rendered event", chromedp.Text(chromedp.CSS(byID("rendered-event")))); !strings.Contains(got, `"name": "browser-bucket"`) {
@@ -635,11 +597,5 @@ func TestBrowserEventTemplates(t *testing.T) {
 		t.Errorf("status %q", got)
 	}
 
-	stopConsole()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser console: %s", p)
-	}
+	b.checkConsole()
 }
