@@ -36,7 +36,10 @@ const streamJS = `exports.handler = awslambda.streamifyResponse(async (event, re
 });
 `
 
-func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
+// streamServer serves the streaming handler through the real invoker and
+// store.
+func streamServer(t *testing.T) (*httptest.Server, *store.DB) {
+	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
@@ -50,7 +53,7 @@ func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	iv, err := invoker.New(invoker.Config{
 		Functions: []lambdadeck.Function{{Name: "stream", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
 			Timeout: 20 * time.Second, MemoryMB: 256}},
@@ -60,13 +63,18 @@ func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer iv.Close()
+	t.Cleanup(func() { iv.Close() })
 	srv, err := New(Config{Invoker: iv, Store: db, Version: "live"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	t.Cleanup(ts.Close)
+	return ts, db
+}
+
+func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
+	ts, db := streamServer(t)
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -149,36 +157,7 @@ func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
 // TestInvokeWithResponseStreamIsLive checks that the API sends each chunk a
 // streaming handler writes as it arrives, not all at the end.
 func TestInvokeWithResponseStreamIsLive(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
-	dir := t.TempDir()
-	code := filepath.Join(dir, "stream")
-	os.MkdirAll(code, 0o755)
-	if err := os.WriteFile(filepath.Join(code, "index.js"), []byte(streamJS), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	iv, err := invoker.New(invoker.Config{
-		Functions: []lambdadeck.Function{{Name: "stream", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
-			Timeout: 20 * time.Second, MemoryMB: 256}},
-		Recorder: db,
-		StateDir: filepath.Join(dir, "state"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer iv.Close()
-	srv, err := New(Config{Invoker: iv, Store: db, Version: "live"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
+	ts, _ := streamServer(t)
 
 	client := newLambdaClient(ts.URL)
 	out, err := client.InvokeWithResponseStream(context.Background(), &awslambda.InvokeWithResponseStreamInput{

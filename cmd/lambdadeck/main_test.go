@@ -203,38 +203,7 @@ func TestServeBuiltInExamples(t *testing.T) {
 	requireRuntimes(t)
 	dir := t.TempDir()
 	t.Chdir(dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"--addr", "127.0.0.1:0"}, strings.NewReader(""), pw, &stderr)
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
-	var base string
-	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "Listening on "); ok {
-			base = rest
-			break
-		}
-	}
-	if base == "" {
-		cancel()
-		t.Fatalf("server did not start; stderr:\n%s", stderr.String())
-	}
-	go io.Copy(io.Discard, pr)
-	defer func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != exitOK {
-				t.Errorf("serve exited %d: %s", code, stderr.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
+	base := startServer(t)
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -331,7 +300,10 @@ func startServer(t *testing.T, args ...string) string {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("serve exited %d: %s", code, stderr.String())
+			}
 		case <-time.After(15 * time.Second):
 			t.Error("serve did not stop")
 		}
