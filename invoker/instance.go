@@ -211,6 +211,11 @@ func (in *instance) writeLog(p []byte) {
 	in.logMu.Unlock()
 }
 
+// noteLog adds one of lambdadeck's own lines to the output as it stands.
+func (in *instance) noteLog(line string) {
+	in.writeLog([]byte(line + "\n"))
+}
+
 // flush waits until all output written so far has reached the log.
 func (in *instance) flush() {
 	select {

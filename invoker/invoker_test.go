@@ -705,3 +705,35 @@ func TestIdleInstancesAreStopped(t *testing.T) {
 	}
 	t.Fatal("the idle instance was never stopped")
 }
+
+func TestJSONLogFormatPlatformRecords(t *testing.T) {
+	fn := customFunction(t, "json-logs", `
+echo '{"level":"INFO","message":"init"}'
+while true; do next; respond '1'; done`, func(f *lambdadeck.Function) { f.LogFormat = "JSON" })
+	iv := newTestInvoker(t, nil, fn)
+	inv := invoke(t, iv, "json-logs", `{}`)
+	var types []string
+	for _, line := range strings.Split(strings.TrimSpace(inv.Logs), "\n") {
+		var rec struct {
+			Type   string         `json:"type"`
+			Record map[string]any `json:"record"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec.Type == "" {
+			rec.Type = "function"
+		}
+		types = append(types, rec.Type)
+		if rec.Type == "platform.report" {
+			metrics, _ := rec.Record["metrics"].(map[string]any)
+			if rec.Record["requestId"] != inv.RequestID || rec.Record["status"] != "success" || metrics["initDurationMs"] == nil || metrics["memorySizeMB"] != float64(128) {
+				t.Errorf("platform.report = %v", rec.Record)
+			}
+		}
+	}
+	want := "platform.initStart,function,platform.initRuntimeDone,platform.start,platform.runtimeDone,platform.report"
+	if strings.Join(types, ",") != want {
+		t.Errorf("records = %v\nwant      %s", types, want)
+	}
+}

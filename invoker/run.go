@@ -89,6 +89,11 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		if in.suppressed {
 			logs = in.beginLog(startLine(format, id))
 		}
+		if format == formatJSON && !in.suppressed {
+			in.noteLog(platformRecord("platform.initStart", map[string]string{
+				"initializationType": "on-demand", "phase": "init", "runtimeVersion": fn.Runtime, "functionName": fn.Name,
+				"functionVersion": lambdadeck.LatestVersion}))
+		}
 		if err := in.start(env); err != nil {
 			if logs == nil {
 				logs = in.beginLog(startLine(format, id))
@@ -101,6 +106,11 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 			switch iv.awaitInit(in) {
 			case nil:
 				o.initDuration = in.initDone.Sub(in.started)
+				if format == formatJSON {
+					in.flush() // the init's own output comes first
+					in.noteLog(platformRecord("platform.initRuntimeDone", map[string]string{
+						"initializationType": "on-demand", "phase": "init", "status": "success"}))
+				}
 			case errInitTimeout:
 				// Lambda retries an init that overran 10 s inside the
 				// invocation, under the function's timeout (reference §6.3).
