@@ -39,6 +39,7 @@ type FunctionRow struct {
 	Handler         string
 	NotRunnable     string // why it cannot run here; empty when it can
 	RuntimeWarning  string // the local interpreter's version differs from the declared runtime
+	LocalVersion    string // the local interpreter's version, e.g. 3.11.7
 	Count           int
 	LastStatus      lambdadeck.Status // empty when never invoked
 	LastAt          time.Time

@@ -37,13 +37,15 @@ func (s *Server) dashboard(c echo.Context) error {
 	rows := make([]views.FunctionRow, 0, len(functions))
 	for _, fn := range functions {
 		st := stats[fn.Name]
-		_, runtimeWarning := s.localRuntime(fn)
+		localRuntime, runtimeWarning := s.localRuntime(fn)
+		localVersion, _, _ := strings.Cut(localRuntime, " ")
 		rows = append(rows, views.FunctionRow{
 			Name:            fn.Name,
 			Runtime:         fn.Runtime,
 			Handler:         fn.Handler,
 			NotRunnable:     fn.NotRunnable,
 			RuntimeWarning:  runtimeWarning,
+			LocalVersion:    localVersion,
 			Count:           st.Count,
 			LastStatus:      st.LastStatus,
 			LastAt:          st.LastAt,
