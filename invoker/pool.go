@@ -75,10 +75,10 @@ func (p *pool) acquire(ctx context.Context, spec launchSpec, fresh bool) (*insta
 		p.mu.Unlock()
 		return in, nil
 	}
-	if len(p.waiters) >= p.queueMax {
+	if queued := len(p.waiters); queued >= p.queueMax {
 		p.mu.Unlock()
 		return nil, lambdadeck.Errorf(lambdadeck.ETHROTTLED,
-			"Rate Exceeded: function %s is running %d concurrent invocations (its limit) and %d more are queued", p.fn.Name, p.limit(), len(p.waiters))
+			"Rate Exceeded: function %s is running %d concurrent invocations (its limit) and %d more are queued", p.fn.Name, p.limit(), queued)
 	}
 	ch := make(chan *instance, 1)
 	p.waiters = append(p.waiters, ch)
