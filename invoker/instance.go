@@ -213,7 +213,9 @@ func (in *instance) writeLog(p []byte) {
 
 // noteLog adds one of lambdadeck's own lines to the output as it stands.
 func (in *instance) noteLog(line string) {
-	in.writeLog([]byte(line + "\n"))
+	in.logMu.Lock()
+	in.sink.WritePlatform(line + "\n")
+	in.logMu.Unlock()
 }
 
 // flush waits until all output written so far has reached the log.
@@ -246,7 +248,7 @@ func (in *instance) beginLog(startLine string) *logBuffer {
 	in.logMu.Lock()
 	logs.Write([]byte(in.between.String()))
 	in.between = newLogBuffer(logHeadBytes, logTailBytes)
-	logs.Write([]byte(startLine))
+	logs.WritePlatform(startLine)
 	in.sink = logs
 	in.logMu.Unlock()
 	return logs

@@ -322,6 +322,52 @@ exit 3`)
 	}
 }
 
+// TestPlatformLinesStartOnTheirOwnLine: output the function left without a
+// final newline does not run into lambdadeck's START, END, REPORT, timeout
+// or crash lines; on Lambda those are records of their own.
+func TestPlatformLinesStartOnTheirOwnLine(t *testing.T) {
+	cases := []struct {
+		name   string
+		body   string
+		format string
+		status lambdadeck.Status
+	}{
+		{"response", `printf 'half-line'
+while true; do next; printf 'half-line'; respond '1'; done`, "Text", lambdadeck.StatusSucceeded},
+		{"crash", `next; printf 'half-line'; exit 2`, "Text", lambdadeck.StatusCrashed},
+		{"timeout", `next; printf 'half-line'; sleep 30`, "Text", lambdadeck.StatusTimedOut},
+		{"json-response", `printf 'half-line'
+while true; do next; printf 'half-line'; respond '1'; done`, "JSON", lambdadeck.StatusSucceeded},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fn := customFunction(t, "partial", c.body, func(f *lambdadeck.Function) {
+				f.Timeout = time.Second
+				f.LogFormat = c.format
+			})
+			iv := newTestInvoker(t, nil, fn)
+			inv := invoke(t, iv, "partial", `{}`)
+			if inv.Status != c.status {
+				t.Fatalf("status = %s, want %s; logs:\n%s", inv.Status, c.status, inv.Logs)
+			}
+			if !strings.Contains(inv.Logs, "half-line\n") {
+				t.Errorf("logs lack the function's half line, ended:\n%q", inv.Logs)
+			}
+			for rest := inv.Logs; ; {
+				i := strings.Index(rest, "half-line")
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len("half-line"):]
+				if !strings.HasPrefix(rest, "\n") {
+					t.Errorf("a platform line runs on after the function's output:\n%q", inv.Logs)
+					break
+				}
+			}
+		})
+	}
+}
+
 func TestMissingBootstrapIsInvalidEntrypoint(t *testing.T) {
 	fn := customFunction(t, "nobootstrap", "")
 	os.Remove(filepath.Join(fn.CodeDir, "bootstrap"))

@@ -16,6 +16,7 @@ type logBuffer struct {
 	headMax  int
 	tailMax  int
 	cut      int64 // bytes dropped between head and tail
+	last     byte  // the last byte written, 0 before any
 }
 
 func newLogBuffer(headMax, tailMax int) *logBuffer {
@@ -25,6 +26,9 @@ func newLogBuffer(headMax, tailMax int) *logBuffer {
 // Write appends p, never failing.
 func (b *logBuffer) Write(p []byte) (int, error) {
 	n := len(p)
+	if n > 0 {
+		b.last = p[n-1]
+	}
 	if room := b.headMax - len(b.head); room > 0 {
 		k := min(room, len(p))
 		b.head = append(b.head, p[:k]...)
@@ -56,6 +60,20 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 		p = p[k:]
 	}
 	return n, nil
+}
+
+// WritePlatform appends lambdadeck's own lines (START, END, REPORT...),
+// first ending a partial line the function left (print without a newline):
+// on Lambda the platform's records never share a line with the function's
+// output.
+func (b *logBuffer) WritePlatform(text string) {
+	if text == "" {
+		return
+	}
+	if b.last != 0 && b.last != '\n' {
+		b.Write([]byte{'\n'})
+	}
+	b.Write([]byte(text))
 }
 
 // Truncated reports whether any output was dropped.

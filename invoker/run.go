@@ -118,7 +118,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 				in.stop()
 				retry := newInstance(fn, spec, true, in.generation)
 				retry.between.Write([]byte(in.between.String()))
-				retry.between.Write([]byte(initReportLine(format, d, "init", "timeout", "") + "\n"))
+				retry.between.WritePlatform(initReportLine(format, d, "init", "timeout", "") + "\n")
 				o.in, in = retry, retry
 				callStart = time.Now()
 				logs = in.beginLog(startLine(format, id))
@@ -292,7 +292,7 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 	// The START line comes after the init output, as on Lambda; a
 	// suppressed init runs inside the invocation, whose log began with it.
 	if !in.suppressed {
-		logs.Write([]byte(startLine(format, inv.RequestID)))
+		logs.WritePlatform(startLine(format, inv.RequestID))
 	}
 	iv.complete(o, inv, fn, logs, format, status)
 	return *o
@@ -346,9 +346,9 @@ func (iv *Invoker) complete(o *outcome, inv *lambdadeck.Invocation, fn lambdadec
 	inv.MaxMemoryUsedMB = megabytes(o.maxMemory)
 	inv.OutOfMemory = o.outOfMemory
 	for _, line := range o.platform {
-		logs.Write([]byte(line + "\n"))
+		logs.WritePlatform(line + "\n")
 	}
-	logs.Write([]byte(endLines(format, inv)))
+	logs.WritePlatform(endLines(format, inv))
 	inv.Logs = logs.String()
 	inv.LogsTruncated = logs.Truncated()
 	if o.in.alive() {
