@@ -264,10 +264,24 @@ func (in *instance) endLog() {
 }
 
 // kill ends the whole process group at once, as Lambda does with no
-// extensions running (SIGKILL, no grace).
+// extensions running (SIGKILL, no grace). Descendants that left the group
+// (setsid, as headless browsers' helpers do) die too: on Lambda nothing
+// outlives its sandbox. They are found through /proc while the runtime is
+// still their ancestor, before the group dies and they are reparented.
 func (in *instance) kill() {
-	if in.pid > 0 {
-		syscall.Kill(-in.pid, syscall.SIGKILL)
+	if in.pid <= 0 {
+		return
+	}
+	var escaped []int
+	select {
+	case <-in.exited:
+		// Reaped: the pid may already belong to another process.
+	default:
+		escaped = descendants(in.pid)
+	}
+	syscall.Kill(-in.pid, syscall.SIGKILL)
+	for _, pid := range escaped {
+		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
 

@@ -554,6 +554,54 @@ while true; do next; respond '1'; done`)
 	}
 }
 
+// TestEscapedDescendantsAreKilled: a process that left the runtime's process
+// group (setsid) still dies with its instance, on a timeout and when
+// lambdadeck stops; on Lambda nothing outlives the sandbox.
+func TestEscapedDescendantsAreKilled(t *testing.T) {
+	requireTools(t, "setsid")
+	cases := []struct {
+		name    string
+		handler string
+		status  lambdadeck.Status
+		end     func(iv *Invoker)
+	}{
+		{"timeout", `sleep 300`, lambdadeck.StatusTimedOut, func(*Invoker) {}},
+		{"close", `respond '1'`, lambdadeck.StatusSucceeded, func(iv *Invoker) { iv.Close() }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "escaped.pid")
+			fn := customFunction(t, "escape", `
+while true; do
+  next
+  setsid sleep 300 > /dev/null 2>&1 &
+  echo $! > `+pidFile+`
+  `+c.handler+`
+done`, func(f *lambdadeck.Function) { f.Timeout = time.Second })
+			iv := newTestInvoker(t, nil, fn)
+			inv := invoke(t, iv, "escape", `{}`)
+			if inv.Status != c.status {
+				t.Fatalf("status = %s, want %s; logs:\n%s", inv.Status, c.status, inv.Logs)
+			}
+			data, err := os.ReadFile(pidFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid := 0
+			for _, ch := range strings.TrimSpace(string(data)) {
+				pid = pid*10 + int(ch-'0')
+			}
+			if pgid, err := syscall.Getpgid(pid); err == nil && pgid == pid {
+				// It really left the group (its own session and group).
+			} else if err == nil {
+				t.Fatalf("the test's process did not leave the group (pgid %d)", pgid)
+			}
+			c.end(iv)
+			waitGone(t, pid)
+		})
+	}
+}
+
 func TestBadRequests(t *testing.T) {
 	fn := customFunction(t, "ok", "while true; do next; respond '1'; done")
 	img := lambdadeck.Function{Name: "image", NotRunnable: "container image functions are not supported"}

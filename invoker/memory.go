@@ -92,6 +92,20 @@ func (r *peakReader) close() {
 	}
 }
 
+// descendants lists the processes below pid (children, their children...),
+// read from /proc; at most 1024.
+func descendants(pid int) []int {
+	var found []int
+	stack := childPIDs(pid)
+	for len(stack) > 0 && len(found) < 1024 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		found = append(found, p)
+		stack = append(stack, childPIDs(p)...)
+	}
+	return found
+}
+
 // childPIDs lists the children of pid's main thread (the kernel's
 // /proc/PID/task/PID/children).
 func childPIDs(pid int) []int {
