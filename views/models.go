@@ -148,12 +148,22 @@ type LiveTable struct {
 	ShowFunction bool
 	Fingerprint  string // identifies the rows and their states
 	PollURL      string
+	EmptyText    string // what the table says while no row matches
 }
+
+// noInvocationsYet is what an unfiltered table of invocations says while
+// there are none.
+const noInvocationsYet = "No invocations yet."
 
 // NewLiveTable is the live table of the newest limit invocations that
 // match f.
 func NewLiveTable(items []lambdadeck.Invocation, f InvocationFilter, limit int, showFunction bool) LiveTable {
-	t := LiveTable{Items: items, ShowFunction: showFunction, Fingerprint: fingerprint(items)}
+	t := LiveTable{Items: items, ShowFunction: showFunction, Fingerprint: fingerprint(items), EmptyText: noInvocationsYet}
+	// The history (the one table that shows the function column and takes
+	// filters) must not say "yet" when it is the filters that match nothing.
+	if showFunction && f != (InvocationFilter{}) {
+		t.EmptyText = "No invocations match these filters."
+	}
 	q := url.Values{}
 	for k, v := range map[string]string{"function": f.Function, "status": f.Status, "source": f.Source, "q": f.Query} {
 		if v != "" {

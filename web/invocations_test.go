@@ -263,3 +263,45 @@ func TestRunningInvocationPolls(t *testing.T) {
 		t.Error("a finished result panel still polls")
 	}
 }
+
+// TestHistoryEmptyStates checks what an empty invocation table says: "yet"
+// only when nothing has run, and that the filters match nothing when they
+// do, on the page and in its live feed; and that the search box promises
+// only the fields the search reads (not the logs).
+func TestHistoryEmptyStates(t *testing.T) {
+	env := newTestEnv(t)
+	emptyText := func(target string) string {
+		t.Helper()
+		r := env.get(t, target)
+		mustStatus(t, r, http.StatusOK)
+		return text(oneByTestID(t, parseHTML(t, r.body), "no-invocations"))
+	}
+	const yet, noMatch = "No invocations yet.", "No invocations match these filters."
+	for _, target := range []string{"/", "/invocations", "/functions/hello"} {
+		if got := emptyText(target); got != yet {
+			t.Errorf("%s with no invocations says %q, want %q", target, got, yet)
+		}
+	}
+
+	env.record(t, lambdadeck.Invocation{Function: "hello", Event: []byte(`{"order":"hay"}`)})
+	for _, target := range []string{
+		"/invocations?q=needle",
+		"/invocations?status=crashed",
+		"/invocations?function=other",
+		"/invocations/feed?limit=50&q=needle",
+	} {
+		if got := emptyText(target); got != noMatch {
+			t.Errorf("%s says %q, want %q", target, got, noMatch)
+		}
+	}
+	if got := emptyText("/functions/other"); got != yet {
+		t.Errorf("a function page with none of its own says %q, want %q", got, yet)
+	}
+
+	doc := parseHTML(t, env.get(t, "/invocations").body)
+	for _, in := range findAll(doc, func(n *html.Node) bool { return attr(n, "name") == "q" }) {
+		if placeholder := attr(in, "placeholder"); strings.Contains(placeholder, "log") {
+			t.Errorf("the search box promises %q, but the search does not read logs", placeholder)
+		}
+	}
+}
