@@ -153,3 +153,35 @@ func TestPanicIsA500(t *testing.T) {
 		t.Error("the error page lacks the generic message")
 	}
 }
+
+// TestFormControlsAreLabelledAndStyled checks every page's form controls:
+// each <label for> names an element that exists (a label for nothing is
+// announced by screen readers as a control that isn't there), and each
+// <input> says its type, since the stylesheet styles text boxes by type.
+func TestFormControlsAreLabelledAndStyled(t *testing.T) {
+	env := newTestEnv(t)
+	inv := env.record(t, lambdadeck.Invocation{Function: "hello"})
+	pages := []string{
+		"/", "/functions/hello", "/functions/imagefn", "/invocations", "/invocations/" + inv.RequestID,
+		"/fixtures", "/fixtures/new", "/tests", "/environments", "/templates", "/templates/s3/put",
+	}
+	for _, target := range pages {
+		r := env.get(t, target)
+		mustStatus(t, r, http.StatusOK)
+		doc := parseHTML(t, r.body)
+		ids := map[string]bool{}
+		for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "id") != "" }) {
+			ids[attr(n, "id")] = true
+		}
+		for _, label := range findAll(doc, func(n *html.Node) bool { return n.Data == "label" && hasAttr(n, "for") }) {
+			if !ids[attr(label, "for")] {
+				t.Errorf("%s: <label for=%q> %q names no element", target, attr(label, "for"), text(label))
+			}
+		}
+		for _, in := range findAll(doc, func(n *html.Node) bool { return n.Data == "input" }) {
+			if !hasAttr(in, "type") {
+				t.Errorf("%s: <input name=%q> has no type", target, attr(in, "name"))
+			}
+		}
+	}
+}
