@@ -139,7 +139,7 @@ type testEnv struct {
 	invoker *fakeInvoker
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "lambdadeck.db"))

@@ -45,9 +45,13 @@ func (s *Server) invocationHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	total, err := s.store.CountInvocations(ctx, query)
-	if err != nil {
-		return err
+	// A first page without a next one holds every match: counting them
+	// again would cost a second scan, which a text search makes a full one.
+	total := len(page.Items)
+	if before != "" || page.Next != "" {
+		if total, err = s.store.CountInvocations(ctx, query); err != nil {
+			return err
+		}
 	}
 	list := views.InvocationList{
 		Page:          s.page(c, "Invocations", "invocations"),

@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/net/html"
 
 	"github.com/lambdadeck/lambdadeck"
@@ -303,5 +307,36 @@ func TestHistoryEmptyStates(t *testing.T) {
 		if placeholder := attr(in, "placeholder"); strings.Contains(placeholder, "log") {
 			t.Errorf("the search box promises %q, but the search does not read logs", placeholder)
 		}
+	}
+}
+
+// BenchmarkHistorySearch renders a text search of a 10k-row history (2 kB
+// events) that matches a few rows, then none: the page must not scan the
+// events more than once.
+func BenchmarkHistorySearch(b *testing.B) {
+	env := newTestEnv(b)
+	ctx := context.Background()
+	pad := strings.Repeat("x", 2000)
+	start := time.Now().Add(-time.Hour)
+	for i := range 10_000 {
+		inv := &lambdadeck.Invocation{
+			RequestID: uuid.NewString(), Function: "hello", Source: lambdadeck.SourceCLI,
+			Event:  []byte(fmt.Sprintf(`{"order":"order-%d","pad":%q}`, i, pad)),
+			Status: lambdadeck.StatusRunning, StartedAt: start.Add(time.Duration(i) * time.Millisecond),
+		}
+		if err := env.db.BeginInvocation(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range []string{"order-9999", "nothing-matches"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				env.server.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/invocations?q="+q, nil))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
 	}
 }
