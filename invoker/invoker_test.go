@@ -735,6 +735,48 @@ func TestLocalRuntimeVersionCheck(t *testing.T) {
 	}
 }
 
+// TestLogFormatOverride: a per-invocation AWS_LAMBDA_LOG_FORMAT decides the
+// format of the function's own logging and of every platform line alike,
+// whatever the template's LoggingConfig says, timeout line included.
+func TestLogFormatOverride(t *testing.T) {
+	cases := []struct {
+		configured, override string
+		wantJSON             bool
+	}{
+		{"", "JSON", true},
+		{"Text", "JSON", true},
+		{"JSON", "Text", false},
+	}
+	for _, c := range cases {
+		t.Run(c.configured+"-to-"+c.override, func(t *testing.T) {
+			fn := customFunction(t, "fmt", `
+while true; do next; echo "format=$AWS_LAMBDA_LOG_FORMAT"; sleep 30; done`, func(f *lambdadeck.Function) {
+				f.Timeout = time.Second
+				f.LogFormat = c.configured
+			})
+			iv := newTestInvoker(t, nil, fn)
+			inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "fmt", Event: []byte(`{}`),
+				Env: map[string]string{"AWS_LAMBDA_LOG_FORMAT": c.override}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.Status != lambdadeck.StatusTimedOut {
+				t.Fatalf("status = %s; logs:\n%s", inv.Status, inv.Logs)
+			}
+			want := []string{"format=" + c.override + "\n", "START RequestId: ", "Task timed out after 1.00 seconds\nEND RequestId: "}
+			if c.wantJSON {
+				want = []string{"format=" + c.override + "\n", `"type":"platform.start"`,
+					`"message":"Task timed out after 1.00 seconds","requestId":"` + inv.RequestID + `"`, `"type":"platform.report"`}
+			}
+			for _, w := range want {
+				if !strings.Contains(inv.Logs, w) {
+					t.Errorf("logs lack %q:\n%s", w, inv.Logs)
+				}
+			}
+		})
+	}
+}
+
 func TestReloadKeepsUnchangedFunctionsWarm(t *testing.T) {
 	body := `while true; do next; respond "\"${GREETING:-none}:$$\""; done`
 	a := customFunction(t, "a", body)

@@ -150,8 +150,9 @@ var hostVariables = []string{
 }
 
 // environment builds a runtime process's variables (reference §2.1):
-// host basics, then the function's variables and per-invocation overrides,
-// then Lambda's reserved variables, which a function cannot override.
+// host basics, then the function's variables, its logging configuration and
+// per-invocation overrides, then Lambda's reserved variables, which a
+// function cannot override.
 func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[string]string) []string {
 	vars := map[string]string{"LANG": "en_US.UTF-8"}
 	for _, k := range hostVariables {
@@ -162,14 +163,16 @@ func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[strin
 	for k, v := range fn.Environment {
 		vars[k] = v
 	}
-	for k, v := range overrides {
-		vars[k] = v
-	}
 	if fn.LogFormat != "" {
 		vars["AWS_LAMBDA_LOG_FORMAT"] = fn.LogFormat
 	}
 	if fn.LogLevel != "" {
 		vars["AWS_LAMBDA_LOG_LEVEL"] = fn.LogLevel
+	}
+	// An override asked for this invocation wins, as logFormat has it for
+	// the platform's own lines: the function must log in the same format.
+	for k, v := range overrides {
+		vars[k] = v
 	}
 	reserved := map[string]string{
 		"_HANDLER":                        fn.Handler,

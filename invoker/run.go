@@ -193,7 +193,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 	case <-in.exited:
 		return iv.crashed(&o, inv, fn, pi, &oom, finish)
 	case <-timer.C:
-		return iv.timedOut(&o, inv, fn, pi, finish)
+		return iv.timedOut(&o, inv, fn, format, finish)
 	}
 
 	// Wait for /response or /error.
@@ -206,7 +206,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 			return iv.crashed(&o, inv, fn, pi, &oom, finish)
 		}
 	case <-timer.C:
-		return iv.timedOut(&o, inv, fn, pi, finish)
+		return iv.timedOut(&o, inv, fn, format, finish)
 	}
 	inv.Payload = pi.payload
 	inv.ContentType = pi.contentType
@@ -312,14 +312,14 @@ func (iv *Invoker) crashed(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck
 	return finish(lambdadeck.StatusCrashed)
 }
 
-func (iv *Invoker) timedOut(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Function, pi *pendingInvoke, finish func(lambdadeck.Status) outcome) outcome {
+func (iv *Invoker) timedOut(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Function, format string, finish func(lambdadeck.Status) outcome) outcome {
 	// Kill first: nothing the handler does after its deadline counts.
 	o.in.kill()
 	msg := fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.RequestID, fn.Timeout.Seconds())
 	inv.Payload = platformError("Sandbox.Timedout", msg)
 	inv.ContentType = "application/json"
 	inv.Error = &lambdadeck.FunctionError{Type: "Sandbox.Timedout", Message: msg}
-	o.platform = append(o.platform, timeoutLine(logFormat(fn, nil), inv.RequestID, fn.Timeout))
+	o.platform = append(o.platform, timeoutLine(format, inv.RequestID, fn.Timeout))
 	o.pool.markReset()
 	return finish(lambdadeck.StatusTimedOut)
 }
