@@ -91,6 +91,9 @@ type FunctionPage struct {
 	ReloadedAt time.Time
 	Env        []EnvVar
 	Form       InvokeForm
+	// FormError is the mistake in the form as posted (without JavaScript),
+	// shown in the result panel; empty otherwise.
+	FormError string
 	// FromRequestID names the invocation the form was prefilled from, if any.
 	FromRequestID string
 	// Picker offers the function's and the shared fixtures beside the

@@ -118,34 +118,59 @@ func (s *Server) functionPage(c echo.Context) error {
 		}
 		form, fixtureID = invokeFormFromFixture(f), f.ID
 	}
-	picker, err := s.fixturePicker(ctx, fn.Name, fixtureID)
-	if err != nil {
+	return s.renderFunctionPage(c, http.StatusOK, views.FunctionPage{Function: fn, Form: form, FromRequestID: from}, fixtureID)
+}
+
+// renderFunctionPage completes p (its Function, Form, FromRequestID and
+// FormError set by the caller) with the picker, the recent invocations and
+// the local runtime, and renders it with status.
+func (s *Server) renderFunctionPage(c echo.Context, status int, p views.FunctionPage, fixtureID int64) error {
+	ctx := c.Request().Context()
+	fn := p.Function
+	var err error
+	if p.Picker, err = s.fixturePicker(ctx, fn.Name, fixtureID); err != nil {
 		return err
 	}
 	recent, err := s.store.ListInvocations(ctx, store.InvocationFilter{Function: fn.Name, Limit: recentLimit})
 	if err != nil {
 		return err
 	}
-	if form.Environments, err = s.environmentOptions(ctx); err != nil {
+	p.Recent = recent.Items
+	if p.Form.Environments, err = s.environmentOptions(ctx); err != nil {
 		return err
 	}
-	localRuntime, runtimeWarning := s.localRuntime(fn)
-	var reloadedAt time.Time
+	p.LocalRuntime, p.RuntimeWarning = s.localRuntime(fn)
 	if r, ok := s.invoker.(reloadReporter); ok {
-		reloadedAt = r.Reloaded(fn.Name)
+		p.ReloadedAt = r.Reloaded(fn.Name)
 	}
-	return render(c, http.StatusOK, views.FunctionDetail(views.FunctionPage{
-		Page:           s.page(c, fn.Name, "functions"),
-		Function:       fn,
-		LocalRuntime:   localRuntime,
-		RuntimeWarning: runtimeWarning,
-		ReloadedAt:     reloadedAt,
-		Env:            maskedEnv(fn.Environment),
-		Form:           form,
-		FromRequestID:  from,
-		Picker:         picker,
-		Recent:         recent.Items,
-	}))
+	p.Page = s.page(c, fn.Name, "functions")
+	p.Env = maskedEnv(fn.Environment)
+	return render(c, status, views.FunctionDetail(p))
+}
+
+// formMistake answers an invoke form the user must correct. Without
+// JavaScript it is the function page again, with what was typed and the
+// mistake in the result panel, so nothing typed is lost; htmx requests
+// get the error fragment in place, as for any error.
+func (s *Server) formMistake(c echo.Context, fn lambdadeck.Function, err error) error {
+	var domainErr *lambdadeck.Error
+	if isHTMX(c) || !errors.As(err, &domainErr) || domainErr.Code != lambdadeck.EINVALID {
+		return err
+	}
+	form := c.Request().PostForm
+	p := views.FunctionPage{
+		Function: fn,
+		Form: views.InvokeForm{
+			Event:               form.Get(fieldEvent),
+			Env:                 form.Get(fieldEnv),
+			ClientContext:       form.Get(fieldClientContext),
+			CognitoIdentityID:   form.Get(fieldIdentityID),
+			CognitoIdentityPool: form.Get(fieldIdentityPool),
+		},
+		FormError: domainErr.Message,
+	}
+	c.Response().Header().Add(echo.HeaderVary, "HX-Request")
+	return s.renderFunctionPage(c, http.StatusBadRequest, p, 0)
 }
 
 // invokeFunction runs a function with the event from the form. It checks
@@ -166,14 +191,14 @@ func (s *Server) invokeFunction(c echo.Context) error {
 	}
 	req, err := invokeRequestFromForm(fn.Name, c.Request().PostForm)
 	if err != nil {
-		return err
+		return s.formMistake(c, fn, err)
 	}
 	req.Source = lambdadeck.SourceBrowser
 	req.UserAgent = c.Request().UserAgent()
 	// {{variables}} are filled from the chosen environment; the event as
 	// sent is what the history keeps.
 	if err := s.expandVariables(c.Request().Context(), c.Request().PostForm.Get(fieldEnvironment), &req); err != nil {
-		return err
+		return s.formMistake(c, fn, err)
 	}
 
 	return s.invokeAndRespond(c, fn, req)

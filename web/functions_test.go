@@ -246,6 +246,56 @@ func TestInvokeWithoutJavaScript(t *testing.T) {
 	}
 }
 
+// TestInvokeMistakeWithoutJavaScriptKeepsTheForm checks that a form with a
+// mistake, posted without JavaScript (so not checked in the browser), comes
+// back as the function page with everything typed and the mistake in the
+// result panel, instead of an error page that loses the event.
+func TestInvokeMistakeWithoutJavaScriptKeepsTheForm(t *testing.T) {
+	tests := []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"event syntax", url.Values{
+			"event":          {"{\n  \"order\": \"<b>42</b>\",\n  \"qty\": nope\n}"},
+			"env":            {"MODE=fast\n"},
+			"client_context": {`{"custom":{"tenant":"t1"}}`},
+		}, "event is not valid JSON: line 3, column 11"},
+		{"env line", url.Values{"event": {`{"order": 42}`}, "env": {"MODE=fast\nnot an assignment"}}, "environment override line 2"},
+		{"unknown variable", url.Values{"event": {`{"order": "{{nope}}"}`}, "env": {"MODE=fast\n"}}, "unknown variable {{nope}}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t)
+			r := env.postForm(t, "/functions/hello/invoke", tt.form, false)
+			mustStatus(t, r, http.StatusBadRequest)
+			doc := parseHTML(t, r.body)
+			if got := text(oneByTestID(t, doc, "function-name")); got != "hello" {
+				t.Fatalf("answered with page for %q, want the function page", got)
+			}
+			panel := oneByTestID(t, doc, "result-panel")
+			if got := text(oneByTestID(t, panel, "error-text")); !strings.Contains(got, tt.want) {
+				t.Errorf("result panel says %q, want %q", got, tt.want)
+			}
+			if got := rawText(oneByTestID(t, doc, "event")); got != tt.form.Get("event") {
+				t.Errorf("event box holds %q, want what was typed: %q", got, tt.form.Get("event"))
+			}
+			if got := rawText(oneByTestID(t, doc, "env-overrides")); got != tt.form.Get("env") {
+				t.Errorf("overrides box holds %q, want %q", got, tt.form.Get("env"))
+			}
+			if got := rawText(oneByTestID(t, doc, "client-context")); got != tt.form.Get("client_context") {
+				t.Errorf("client context box holds %q, want %q", got, tt.form.Get("client_context"))
+			}
+			if !hasAttr(oneByTestID(t, doc, "advanced"), "open") {
+				t.Error("the Advanced section is closed although overrides were typed")
+			}
+			if n := env.invoker.callCount(); n != 0 {
+				t.Errorf("the invoker ran %d times", n)
+			}
+		})
+	}
+}
+
 // TestInvokeWithHTMX checks the in-place answer: the result panel with the
 // REPORT figures, and the recent invocations swapped out of band.
 func TestInvokeWithHTMX(t *testing.T) {
