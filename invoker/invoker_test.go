@@ -777,6 +777,39 @@ while true; do next; echo "format=$AWS_LAMBDA_LOG_FORMAT"; sleep 30; done`, func
 	}
 }
 
+// TestLiveWhileInvocationsEnd reads Live snapshots while invocations end
+// (normally and with an init failure); under -race it checks that the end of
+// an invocation writes its log under the lock Live reads it with.
+func TestLiveWhileInvocationsEnd(t *testing.T) {
+	cases := []struct{ name, body string }{
+		{"response", `while true; do next; echo working; respond '1'; done`},
+		{"init-error", `echo dying; curl -sS -o /dev/null -X POST "$API/init/error" -d '{"errorType":"X","errorMessage":"y"}'; exit 1`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			iv := newTestInvoker(t, nil, customFunction(t, "live", c.body))
+			for range 3 {
+				r, err := iv.Start(context.Background(), lambdadeck.InvokeRequest{Function: "live", Event: []byte(`{}`)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for polling := true; polling; {
+					select {
+					case <-r.Done():
+						polling = false
+					default:
+						iv.Live(r.RequestID)
+					}
+				}
+				inv, err := r.Wait()
+				if err != nil || !strings.Contains(inv.Logs, "END RequestId: "+inv.RequestID) {
+					t.Fatalf("err %v; logs:\n%s", err, inv.Logs)
+				}
+			}
+		})
+	}
+}
+
 func TestReloadKeepsUnchangedFunctionsWarm(t *testing.T) {
 	body := `while true; do next; respond "\"${GREETING:-none}:$$\""; done`
 	a := customFunction(t, "a", body)

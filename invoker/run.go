@@ -292,7 +292,9 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 	// The START line comes after the init output, as on Lambda; a
 	// suppressed init runs inside the invocation, whose log began with it.
 	if !in.suppressed {
+		in.logMu.Lock() // the output reader may still be writing here
 		logs.WritePlatform(startLine(format, inv.RequestID))
+		in.logMu.Unlock()
 	}
 	iv.complete(o, inv, fn, logs, format, status)
 	return *o
@@ -345,12 +347,15 @@ func (iv *Invoker) complete(o *outcome, inv *lambdadeck.Invocation, fn lambdadec
 	inv.BilledDuration = billed(o.duration, o.initDuration)
 	inv.MaxMemoryUsedMB = megabytes(o.maxMemory)
 	inv.OutOfMemory = o.outOfMemory
+	// Live readers take the log under logMu while the invocation ends.
+	o.in.logMu.Lock()
 	for _, line := range o.platform {
 		logs.WritePlatform(line + "\n")
 	}
 	logs.WritePlatform(endLines(format, inv))
 	inv.Logs = logs.String()
 	inv.LogsTruncated = logs.Truncated()
+	o.in.logMu.Unlock()
 	if o.in.alive() {
 		o.in.invocations++
 	}
