@@ -40,13 +40,16 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and reports
-// errors instead of exiting.
+// errors instead of exiting. The flag package's own error line is silenced:
+// fail prints the error once, after the usage.
 func (a *App) newFlagSet(name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.Stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(a.Stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -101,7 +102,9 @@ func (a *App) printEvent(service, event string, args []string) int {
 			return
 		}
 		fmt.Fprintln(a.Stderr, "\nParameters:")
+		fs.SetOutput(a.Stderr)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	for _, p := range tpl.Params {
 		fs.String(p.Name, p.Default, p.Description)
