@@ -333,6 +333,15 @@ func (s *Server) updateFixture(c echo.Context) error {
 		if lambdadeck.ErrorCode(err) == lambdadeck.EINTERNAL {
 			return err
 		}
+		if lambdadeck.ErrorCode(err) == lambdadeck.ECONFLICT && revision != current.Revision && !current.Deleted() {
+			// Someone saved in between. Nothing is lost: the form keeps
+			// these edits and now names the current revision, so saving
+			// again makes them the newest (the other version stays in the
+			// history).
+			form.Revision = current.Revision
+			err = lambdadeck.Errorf(lambdadeck.ECONFLICT, "%s Your edits are kept below: save again to make them revision %d.",
+				lambdadeck.ErrorMessage(err), current.Revision+1)
+		}
 		return s.renderFixtureForm(c, 0, form, err)
 	}
 	setAuthorCookie(c, f.Author)

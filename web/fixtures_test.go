@@ -214,7 +214,6 @@ func TestFixtureEdit(t *testing.T) {
 	if got, _ := env.db.Fixture(context.Background(), f.ID); got.Revision != 2 {
 		t.Errorf("the stale edit was saved: revision %d", got.Revision)
 	}
-
 	// The history shows both revisions, with the event's line diff.
 	page := parseHTML(t, env.get(t, path).body)
 	revs := byTestID(page, "revision")
@@ -230,6 +229,21 @@ func TestFixtureEdit(t *testing.T) {
 	}
 	if len(byTestID(revs[0], "revision-restore")) != 0 || len(byTestID(revs[1], "revision-restore")) != 1 {
 		t.Error("Restore should be offered for the old revision only")
+	}
+
+	// The refused form now names the current revision: saving it again
+	// makes the kept edits the newest revision, and nothing is lost.
+	if !strings.Contains(msg, "save again to make them revision 3") {
+		t.Errorf("conflict message %q does not say how to keep the edits", msg)
+	}
+	again := findAll(doc, func(n *html.Node) bool { return attr(n, "name") == "revision" })
+	if len(again) != 1 || attr(again[0], "value") != "2" {
+		t.Fatalf("the refused form should carry revision 2")
+	}
+	stale.Set("revision", "2")
+	mustStatus(t, env.postAs(t, "linus", path, stale, false), http.StatusSeeOther)
+	if got, _ := env.db.Fixture(context.Background(), f.ID); got.Revision != 3 || string(got.Event) != `{"n":"mine"}` || got.Author != "linus" {
+		t.Errorf("saving again: revision %d, event %s by %s", got.Revision, got.Event, got.Author)
 	}
 }
 
