@@ -43,6 +43,7 @@ type Function struct {
 	LogFormat    string            // LoggingConfig.LogFormat: Text or JSON
 	LogLevel     string            // LoggingConfig.ApplicationLogLevel
 	BuildMethod  string            // Metadata.BuildMethod (go1.x, makefile, ...)
+	PackageType  string            // Image for container image functions; empty (Zip) otherwise
 	Concurrency  int               // ReservedConcurrentExecutions, else DefaultConcurrency
 	Description  string
 	// NotRunnable says why lambdadeck cannot run this function here (image

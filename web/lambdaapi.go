@@ -699,7 +699,7 @@ func configurationOf(fn lambdadeck.Function, qualifier string) functionConfigura
 		TracingConfig:    tracingConfig{Mode: "PassThrough"},
 		State:            "Active",
 		LastUpdateStatus: "Successful",
-		PackageType:      "Zip",
+		PackageType:      packageType(fn),
 		Architectures:    []string{orDefault(fn.Architecture, "x86_64")},
 		EphemeralStorage: ephemeralStorage{Size: 512},
 		LoggingConfig: loggingConfig{
@@ -808,4 +808,12 @@ func (s *Server) functionForRead(c echo.Context) (lambdadeck.Function, functionR
 	}
 	fn, err := s.lookupFunction(ref)
 	return fn, ref, err
+}
+
+// packageType is the function's PackageType as the API reports it.
+func packageType(fn lambdadeck.Function) string {
+	if fn.PackageType == "Image" {
+		return "Image"
+	}
+	return "Zip"
 }

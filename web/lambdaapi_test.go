@@ -89,7 +89,7 @@ func newAPIEnv(t testing.TB) *apiEnv {
 		node("echo", "index.echo"),
 		node("fail", "index.fail"),
 		hold,
-		{Name: "image", MemoryMB: 128, Timeout: 3 * time.Second, NotRunnable: "PackageType Image is not supported"},
+		{Name: "image", MemoryMB: 128, Timeout: 3 * time.Second, PackageType: "Image", NotRunnable: "PackageType Image is not supported"},
 	}
 
 	db, err := store.Open(ctx, filepath.Join(dir, "lambdadeck.db"))
@@ -524,7 +524,7 @@ func TestLambdaAPIListAndGetFunctions(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetFunctionConfiguration: %v", err)
 	}
-	if image.State != lambdatypes.StateInactive || aws.ToString(image.StateReason) != "PackageType Image is not supported" {
+	if image.State != lambdatypes.StateInactive || aws.ToString(image.StateReason) != "PackageType Image is not supported" || image.PackageType != lambdatypes.PackageTypeImage {
 		t.Errorf("a function that cannot run: state %s, reason %q", image.State, aws.ToString(image.StateReason))
 	}
 

@@ -331,6 +331,7 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 		}
 	}
 	if image {
+		fn.PackageType = "Image"
 		notRunnable("container image functions are not supported: lambdadeck runs handlers as local processes")
 	} else {
 		l.code(&fn, serverless, get, notRunnable)

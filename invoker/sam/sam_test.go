@@ -421,6 +421,9 @@ func TestNotRunnable(t *testing.T) {
 			if fn.Runnable() || !strings.Contains(fn.NotRunnable, tt.wantReason) {
 				t.Errorf("NotRunnable = %q, want it to contain %q", fn.NotRunnable, tt.wantReason)
 			}
+			if image := strings.Contains(tt.name, "image"); image != (fn.PackageType == "Image") {
+				t.Errorf("PackageType = %q", fn.PackageType)
+			}
 		})
 	}
 }
