@@ -158,15 +158,20 @@ type LiveTable struct {
 // there are none.
 const noInvocationsYet = "No invocations yet."
 
+// emptyTableText is what a table of invocations says when none match: the
+// history (the one table that shows the function column and takes filters)
+// must not say "yet" when it is the filters that match nothing.
+func emptyTableText(f InvocationFilter, showFunction bool) string {
+	if showFunction && f != (InvocationFilter{}) {
+		return "No invocations match these filters."
+	}
+	return noInvocationsYet
+}
+
 // NewLiveTable is the live table of the newest limit invocations that
 // match f.
 func NewLiveTable(items []lambdadeck.Invocation, f InvocationFilter, limit int, showFunction bool) LiveTable {
-	t := LiveTable{Items: items, ShowFunction: showFunction, Fingerprint: fingerprint(items), EmptyText: noInvocationsYet}
-	// The history (the one table that shows the function column and takes
-	// filters) must not say "yet" when it is the filters that match nothing.
-	if showFunction && f != (InvocationFilter{}) {
-		t.EmptyText = "No invocations match these filters."
-	}
+	t := LiveTable{Items: items, ShowFunction: showFunction, Fingerprint: fingerprint(items), EmptyText: emptyTableText(f, showFunction)}
 	q := url.Values{}
 	for k, v := range map[string]string{"function": f.Function, "status": f.Status, "source": f.Source, "q": f.Query} {
 		if v != "" {
