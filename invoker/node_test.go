@@ -1036,34 +1036,3 @@ func TestNodeBootstrapAgainstFailingRuntimeAPI(t *testing.T) {
 		}
 	})
 }
-
-// BenchmarkNodeWarmInvoke measures one warm invocation of a trivial async
-// handler through the invoker, the Runtime API and the bootstrap.
-func BenchmarkNodeWarmInvoke(b *testing.B) {
-	if _, err := exec.LookPath("node"); err != nil {
-		b.Skip("node is not on PATH")
-	}
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "index.js"), []byte(`exports.handler = async (e) => ({ ok: e.n });`), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	iv, err := New(Config{StateDir: b.TempDir(), Functions: []lambdadeck.Function{{
-		Name: "f", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: dir,
-		Timeout: nodeDefaultTimeout, MemoryMB: 256, Concurrency: 1,
-	}}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer iv.Close()
-	req := lambdadeck.InvokeRequest{Function: "f", Event: []byte(`{"n":1}`), Source: lambdadeck.SourceTest}
-	if _, err := iv.Invoke(context.Background(), req); err != nil { // the cold start
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		inv, err := iv.Invoke(context.Background(), req)
-		if err != nil || inv.Status != lambdadeck.StatusSucceeded {
-			b.Fatalf("%v %v", err, inv.Status)
-		}
-	}
-}
