@@ -72,6 +72,12 @@ type instance struct {
 
 	lastUsed    time.Time
 	invocations int
+	// seen are the runtime's descendants the memory sampler met, with their
+	// start times: if the runtime dies first, those that left its process
+	// group (setsid) are orphans no group kill reaches, and are killed by
+	// pid when the instance is stopped.
+	seenMu sync.Mutex
+	seen   map[int]uint64
 	peak        *peakReader // the process's VmHWM, read after each invocation
 }
 
@@ -282,6 +288,33 @@ func (in *instance) kill() {
 	syscall.Kill(-in.pid, syscall.SIGKILL)
 	for _, pid := range escaped {
 		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	in.seenMu.Lock()
+	for pid, started := range in.seen {
+		if now, ok := startTime(pid); ok && now == started {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	in.seenMu.Unlock()
+}
+
+// observe records descendants of the runtime, with their start times.
+func (in *instance) observe(pids []int) {
+	if len(pids) == 0 {
+		return
+	}
+	in.seenMu.Lock()
+	defer in.seenMu.Unlock()
+	if in.seen == nil {
+		in.seen = map[int]uint64{}
+	}
+	for _, pid := range pids {
+		if _, ok := in.seen[pid]; ok || len(in.seen) >= 1024 {
+			continue
+		}
+		if started, ok := startTime(pid); ok {
+			in.seen[pid] = started
+		}
 	}
 }
 

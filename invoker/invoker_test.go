@@ -567,6 +567,9 @@ func TestEscapedDescendantsAreKilled(t *testing.T) {
 	}{
 		{"timeout", `sleep 300`, lambdadeck.StatusTimedOut, func(*Invoker) {}},
 		{"close", `respond '1'`, lambdadeck.StatusSucceeded, func(iv *Invoker) { iv.Close() }},
+		// The runtime dies first: the escaped child is an orphan that no
+		// group kill reaches; the sampler saw it, so it is killed by pid.
+		{"runtime exits first", `sleep 0.2; exit 3`, lambdadeck.StatusCrashed, func(*Invoker) {}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

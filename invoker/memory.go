@@ -10,19 +10,41 @@ import (
 var pageSize = int64(os.Getpagesize())
 
 // groupRSS returns the resident memory in bytes of pid and its descendants,
-// read from /proc. Processes that vanish while it reads count as zero.
-func groupRSS(pid int) int64 {
-	var total int64
-	seen := 0
+// read from /proc, and the descendants it found. Processes that vanish while
+// it reads count as zero.
+func groupRSS(pid int) (total int64, found []int) {
 	stack := []int{pid}
-	for len(stack) > 0 && seen < 256 {
+	for len(stack) > 0 && len(found) < 256 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		seen++
+		if p != pid {
+			found = append(found, p)
+		}
 		total += processRSS(p)
 		stack = append(stack, childPIDs(p)...)
 	}
-	return total
+	return total, found
+}
+
+// startTime reads when a process started (field 22 of /proc/PID/stat, in
+// clock ticks since boot): with the pid, it names one process, so a pid
+// reused by another process is never mistaken for it.
+func startTime(pid int) (uint64, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) may hold spaces; fields count from after it.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := bytes.Fields(data[i+1:])
+	if len(fields) < 20 {
+		return 0, false
+	}
+	t, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	return t, err == nil
 }
 
 // processRSS reads the resident set size of one process from /proc/PID/statm.

@@ -382,7 +382,8 @@ func (iv *Invoker) sampleMemory(in *instance, fn lambdadeck.Function, oom *atomi
 		case <-t.C:
 		}
 		for {
-			rss := groupRSS(in.pid)
+			rss, found := groupRSS(in.pid)
+			in.observe(found)
 			if rss > peak.Load() {
 				peak.Store(rss)
 			}
