@@ -78,7 +78,7 @@ type instance struct {
 	// pid when the instance is stopped.
 	seenMu sync.Mutex
 	seen   map[int]uint64
-	peak        *peakReader // the process's VmHWM, read after each invocation
+	peak   *peakReader // the process's VmHWM, read after each invocation
 }
 
 func newInstance(fn lambdadeck.Function, spec launchSpec, suppressed bool, generation int) *instance {
