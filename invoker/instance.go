@@ -318,6 +318,21 @@ func (in *instance) observe(pids []int) {
 	}
 }
 
+// freeze stops the process group between invocations (SIGSTOP), as Lambda
+// freezes an idle execution environment (reference §6.5).
+func (in *instance) freeze() {
+	if in.pid > 0 && in.alive() {
+		syscall.Kill(-in.pid, syscall.SIGSTOP)
+	}
+}
+
+// thaw lets a frozen instance run again before it gets an event.
+func (in *instance) thaw() {
+	if in.pid > 0 {
+		syscall.Kill(-in.pid, syscall.SIGCONT)
+	}
+}
+
 // stop kills the process group and releases the listener and pipe. It waits
 // for the process to be reaped, so no orphan or zombie is left.
 func (in *instance) stop() {

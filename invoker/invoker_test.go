@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -907,5 +908,47 @@ while true; do next; respond '1'; done`, func(f *lambdadeck.Function) { f.LogFor
 	want := "platform.initStart,function,platform.initRuntimeDone,platform.start,platform.runtimeDone,platform.report"
 	if strings.Join(types, ",") != want {
 		t.Errorf("records = %v\nwant      %s", types, want)
+	}
+}
+
+func TestIdleInstancesAreFrozen(t *testing.T) {
+	// A background loop in the runtime's process group: on Lambda it does
+	// not run while the environment waits for its next event.
+	fn := customFunction(t, "frozen", `
+(while true; do echo tick; sleep 0.05; done) &
+echo $! > ticker.pid
+while true; do next; respond '1'; done`)
+	iv := newTestInvoker(t, nil, fn)
+	invoke(t, iv, "frozen", `{}`)
+	data, err := os.ReadFile(filepath.Join(fn.CodeDir, "ticker.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	// A stop signal takes effect when the process is next scheduled: wait
+	// for it to show as stopped (T) rather than reading at one instant.
+	state := func() string {
+		var s string
+		for i := 0; i < 100; i++ {
+			stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s = strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))[0]; s == "T" {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return s
+	}
+	if s := state(); s != "T" {
+		t.Errorf("idle: the background loop is in state %q, want T (stopped)", s)
+	}
+	// The next invocation thaws it, and it is frozen again afterwards.
+	if next := invoke(t, iv, "frozen", `{}`); next.Status != lambdadeck.StatusSucceeded || next.Cold {
+		t.Fatalf("second invocation: %s cold=%v", next.Status, next.Cold)
+	}
+	if s := state(); s != "T" {
+		t.Errorf("idle again: state %q", s)
 	}
 }

@@ -61,6 +61,7 @@ func (p *pool) acquire(ctx context.Context, spec launchSpec, fresh bool) (*insta
 		in := p.idle[n-1]
 		p.idle = p.idle[:n-1]
 		p.mu.Unlock()
+		in.thaw()
 		return in, nil
 	}
 	if fresh && p.live >= p.limit() && len(p.idle) > 0 {
@@ -128,6 +129,9 @@ func (p *pool) release(in *instance, healthy bool, spec launchSpec) {
 			w <- in
 			return
 		}
+		// Frozen until the next event, as Lambda freezes an environment:
+		// background timers and threads resume in the next invocation.
+		in.freeze()
 		p.idle = append(p.idle, in)
 		p.mu.Unlock()
 		return
