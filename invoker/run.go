@@ -411,9 +411,13 @@ func (iv *Invoker) sampleMemory(in *instance, fn lambdadeck.Function, oom *atomi
 	}
 }
 
+// checkEntrypoint checks the executable before starting it, so a missing
+// or non-executable bootstrap is Runtime.InvalidEntrypoint with Lambda's
+// wording rather than an exec error.
 func checkEntrypoint(spec launchSpec) error {
 	st, err := os.Stat(spec.path)
 	if err != nil {
+		//lint:ignore ST1005 Lambda's exact message
 		return fmt.Errorf("Couldn't find valid bootstrap(s): [%s]", spec.path)
 	}
 	if st.IsDir() || st.Mode()&0o111 == 0 {
