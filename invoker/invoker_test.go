@@ -952,3 +952,33 @@ while true; do next; respond '1'; done`)
 		t.Errorf("idle again: state %q", s)
 	}
 }
+
+func TestUnreservedLambdaDefaults(t *testing.T) {
+	fn := customFunction(t, "defaults", `while true; do next; respond "\"$AWS_XRAY_DAEMON_ADDRESS|$_AWS_XRAY_DAEMON_PORT|$AWS_XRAY_CONTEXT_MISSING|${AWS_EXECUTION_ENV:-none}\""; done`,
+		func(f *lambdadeck.Function) { f.Environment = map[string]string{"AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"} })
+	iv := newTestInvoker(t, nil, fn)
+	// The template's value wins over Lambda's default for unreserved names.
+	if got := string(invoke(t, iv, "defaults", `{}`).Payload); got != `"169.254.79.129:2000|2000|IGNORE_ERROR|none"` {
+		t.Errorf("environment = %s", got)
+	}
+	goFn := customFunction(t, "legacy-go", `while true; do next; respond "\"$AWS_EXECUTION_ENV\""; done`, func(f *lambdadeck.Function) { f.Runtime = "go1.x" })
+	iv2 := newTestInvoker(t, nil, goFn)
+	if got := string(invoke(t, iv2, "legacy-go", `{}`).Payload); got != `"AWS_Lambda_go1.x"` {
+		t.Errorf("go1.x AWS_EXECUTION_ENV = %s", got)
+	}
+}
+
+func TestNodeResolvesTaskRootModulesFromSubfolders(t *testing.T) {
+	requireTools(t, "node")
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "src", "handlers"), 0o755)
+	os.WriteFile(filepath.Join(dir, "shared.js"), []byte(`module.exports = { greet: (n) => "hi " + n };`), 0o644)
+	os.WriteFile(filepath.Join(dir, "src", "handlers", "app.js"), []byte(`const { greet } = require("shared");
+exports.handler = async (e) => greet(e.name);`), 0o644)
+	iv := newTestInvoker(t, nil, lambdadeck.Function{Name: "nested", Runtime: "nodejs20.x", Handler: "src/handlers/app.handler",
+		CodeDir: dir, Timeout: 10 * time.Second, MemoryMB: 256})
+	// NODE_PATH includes the task root, as on Lambda (/var/task).
+	if inv := invoke(t, iv, "nested", `{"name":"Ada"}`); string(inv.Payload) != `"hi Ada"` {
+		t.Errorf("payload %s, logs:\n%s", inv.Payload, inv.Logs)
+	}
+}

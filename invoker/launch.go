@@ -154,7 +154,27 @@ var hostVariables = []string{
 // per-invocation overrides, then Lambda's reserved variables, which a
 // function cannot override.
 func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[string]string) []string {
-	vars := map[string]string{"LANG": "en_US.UTF-8"}
+	// Lambda's unreserved defaults (reference §2.1); the function's own
+	// variables override them. The X-Ray daemon address is Lambda's, so an
+	// X-Ray SDK configures itself as it would there (and, with no daemon,
+	// logs rather than fails: AWS_XRAY_CONTEXT_MISSING).
+	vars := map[string]string{
+		"LANG":                     "en_US.UTF-8",
+		"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+		"AWS_XRAY_DAEMON_ADDRESS":  "169.254.79.129:2000",
+		"_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
+		"_AWS_XRAY_DAEMON_PORT":    "2000",
+	}
+	// LD_LIBRARY_PATH is left as the host has it: Lambda's points at the
+	// code's lib/ folder, but libraries built for Amazon Linux there would
+	// be loaded by the local node or python3 itself and could break it.
+	switch runtimeFamily(fn.Runtime) {
+	case "node":
+		// Modules at the task root resolve from handlers in subfolders.
+		vars["NODE_PATH"] = dirs.Node + ":" + fn.CodeDir
+	case "python":
+		vars["PYTHONPATH"] = dirs.Python
+	}
 	for _, k := range hostVariables {
 		if v, ok := os.LookupEnv(k); ok {
 			vars[k] = v
@@ -194,8 +214,12 @@ func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[strin
 		reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + fn.Runtime
 		reserved["LAMBDA_RUNTIME_DIR"] = dirs.Python
 	default:
-		// OS-only runtimes have no AWS_EXECUTION_ENV (reference §2.1).
+		// OS-only runtimes have no AWS_EXECUTION_ENV (reference §2.1); the
+		// retired go1.x had one.
 		reserved["LAMBDA_RUNTIME_DIR"] = fn.CodeDir
+		if fn.Runtime == "go1.x" {
+			reserved["AWS_EXECUTION_ENV"] = "AWS_Lambda_go1.x"
+		}
 	}
 	for k, v := range reserved {
 		vars[k] = v
