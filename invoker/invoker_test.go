@@ -955,7 +955,9 @@ while true; do next; respond '1'; done`)
 
 func TestUnreservedLambdaDefaults(t *testing.T) {
 	fn := customFunction(t, "defaults", `while true; do next; respond "\"$AWS_XRAY_DAEMON_ADDRESS|$_AWS_XRAY_DAEMON_PORT|$AWS_XRAY_CONTEXT_MISSING|${AWS_EXECUTION_ENV:-none}\""; done`,
-		func(f *lambdadeck.Function) { f.Environment = map[string]string{"AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"} })
+		func(f *lambdadeck.Function) {
+			f.Environment = map[string]string{"AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}
+		})
 	iv := newTestInvoker(t, nil, fn)
 	// The template's value wins over Lambda's default for unreserved names.
 	if got := string(invoke(t, iv, "defaults", `{}`).Payload); got != `"169.254.79.129:2000|2000|IGNORE_ERROR|none"` {
