@@ -123,3 +123,73 @@ func BenchmarkListInvocationsLargeEvents(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListInvocationsSearch lists and counts the text search of a
+// 10k-row history with 2 kB events, for queries that match one row, a
+// hundred, none, every row (only the page is listed), an error message,
+// and a 2-character query (which scans: trigrams need 3).
+func BenchmarkListInvocationsSearch(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	seedSearch(b, db)
+	cases := []struct {
+		name  string
+		query string
+		count int
+	}{
+		{"one row", "order-9999", 1},
+		{"hundred rows", "order-99", 111},
+		{"no row", "nothing-matches", 0},
+		{"every row", "ORDER-", 10_000},
+		{"error message", "timeout 77", 11},
+		{"two characters", "-7", 1111},
+	}
+	for _, c := range cases {
+		b.Run("list "+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				page, err := db.ListInvocations(ctx, InvocationFilter{Query: c.query})
+				if err != nil || len(page.Items) != min(c.count, DefaultListLimit) {
+					b.Fatal(len(page.Items), err)
+				}
+			}
+		})
+		b.Run("count "+c.name, func(b *testing.B) {
+			for b.Loop() {
+				n, err := db.CountInvocations(ctx, InvocationFilter{Query: c.query})
+				if err != nil || n != c.count {
+					b.Fatal(n, err)
+				}
+			}
+		})
+	}
+}
+
+// seedSearch records 10k invocations with 2 kB events of words, their
+// order number (order-N) and, for every tenth, an error message
+// ("upstream timeout N").
+func seedSearch(b *testing.B, db *DB) {
+	ctx := context.Background()
+	words := strings.Fields("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa")
+	for i := range 10_000 {
+		var pad strings.Builder
+		for j := 0; pad.Len() < 2000; j++ {
+			pad.WriteString(words[(i*7+j*j)%len(words)])
+			pad.WriteByte(' ')
+		}
+		inv := newInvocation(fmt.Sprintf("req-%05d", i), "hello", t0.Add(time.Duration(i)*time.Millisecond))
+		inv.Event = []byte(fmt.Sprintf(`{"order":"order-%d","pad":%q}`, i, pad.String()))
+		if err := db.BeginInvocation(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+		inv.Status = lambdadeck.StatusSucceeded
+		if i%10 == 0 {
+			inv.Status = lambdadeck.StatusFailed
+			inv.Error = &lambdadeck.FunctionError{Type: "Error", Message: fmt.Sprintf("upstream timeout %d", i)}
+		}
+		inv.EndedAt = inv.StartedAt.Add(time.Millisecond)
+		if err := db.FinishInvocation(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

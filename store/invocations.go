@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -138,8 +139,11 @@ type InvocationFilter struct {
 	Function string
 	Status   string // one of lambdadeck.Statuses
 	Source   string
-	// Query matches, case-insensitively, a substring of the request id, the
-	// error message or the event text.
+	// Query matches a substring of the request id, the error message or the
+	// event text, ignoring ASCII case (as SQL LIKE does). A query of three
+	// characters or more is answered by a trigram index, which holds only
+	// the first 65,536 characters of each event: text further into an event
+	// is not found. Shorter queries scan every event whole.
 	Query string
 	// Before is the cursor of the page to return: InvocationPage.Next of
 	// the previous page. Empty for the first page.
@@ -247,9 +251,21 @@ func filterClause(f InvocationFilter, withCursor bool) (string, []any, error) {
 		args = append(args, f.Source)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		pattern := "%" + escapeLike(q) + "%"
-		conds = append(conds, `(request_id LIKE ? ESCAPE '\' OR error_message LIKE ? ESCAPE '\' OR event LIKE ? ESCAPE '\')`)
-		args = append(args, pattern, pattern, pattern)
+		if utf8.RuneCountInString(q) >= minSearchTermRunes {
+			// The trigram index (migration 0005) holds the searched text
+			// with ASCII lower-cased, as lower() and LIKE fold it, so it
+			// matches exactly what the LIKE below would. The unary + keeps
+			// the planner from driving the query by the matches, which would
+			// fetch and sort every matching row: it walks the order's index
+			// instead and looks each id up in the matches, so a query that
+			// matches everything costs one page.
+			conds = append(conds, `+id IN (SELECT rowid FROM invocation_search WHERE invocation_search MATCH lower(?))`)
+			args = append(args, searchPhrase(q))
+		} else {
+			pattern := "%" + escapeLike(q) + "%"
+			conds = append(conds, `(request_id LIKE ? ESCAPE '\' OR error_message LIKE ? ESCAPE '\' OR event LIKE ? ESCAPE '\')`)
+			args = append(args, pattern, pattern, pattern)
+		}
 	}
 	if withCursor && f.Before != "" {
 		startedAt, id, err := decodeCursor(f.Before)
@@ -263,6 +279,17 @@ func filterClause(f InvocationFilter, withCursor bool) (string, []any, error) {
 		return "", nil, nil
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `), args, nil
+}
+
+// minSearchTermRunes is the shortest query the trigram index can answer:
+// shorter ones have no trigram and scan every event instead.
+const minSearchTermRunes = 3
+
+// searchPhrase quotes q as one FTS5 phrase, so that the index reads it as
+// literal text rather than query syntax (AND, NEAR, *, column filters...).
+// With the trigram tokenizer a phrase matches wherever q is a substring.
+func searchPhrase(q string) string {
+	return `"` + strings.ReplaceAll(q, `"`, `""`) + `"`
 }
 
 // escapeLike escapes the LIKE wildcards in s, with \ as the escape

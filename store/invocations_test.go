@@ -656,6 +656,11 @@ func TestQueriesUseIndexes(t *testing.T) {
 		{InvocationFilter{Function: "f1", Before: cursor}, "invocations_function"},
 		{InvocationFilter{Status: "failed", Before: cursor}, "invocations_status"},
 		{InvocationFilter{Source: "api", Before: cursor}, "invocations_source"},
+		// A text search walks the same indexes and looks each row id up in
+		// the trigram index's matches, so a search matching every row
+		// costs one page of rows, not a sort of all of them.
+		{InvocationFilter{Query: "needle", Before: cursor}, "invocations_started_at"},
+		{InvocationFilter{Query: "needle", Function: "f1"}, "invocations_function"},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%+v", tt.filter), func(t *testing.T) {
@@ -667,6 +672,9 @@ func TestQueriesUseIndexes(t *testing.T) {
 				` ORDER BY started_at DESC, id DESC LIMIT ?`, append(args, 51)...)
 			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, tt.index) {
 				t.Errorf("plan %q: want index %s and no sort", plan, tt.index)
+			}
+			if tt.filter.Query != "" && !strings.Contains(plan, "SCAN invocation_search VIRTUAL TABLE INDEX 0:M") {
+				t.Errorf("plan %q: the query does not use the trigram index", plan)
 			}
 			if tt.filter.Before != "" && !strings.Contains(plan, "started_at<") && !strings.Contains(plan, "(started_at,rowid)<") {
 				t.Errorf("plan %q: the cursor is not an index range", plan)
