@@ -194,7 +194,7 @@ func TestsList(p TestsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div><label for=\"t-function\">Function</label> <select id=\"t-function\" name=\"function\"><option value=\"\">all (shared fixtures are skipped)</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div><label for=\"t-function\">Function</label> <select id=\"t-function\" name=\"function\" title=\"Shared fixtures run only when one function is chosen\"><option value=\"\">all functions</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
