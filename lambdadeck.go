@@ -246,3 +246,23 @@ type ExpectationResult struct {
 	Passed   bool     `json:"passed"`
 	Failures []string `json:"failures,omitempty"` // each with the difference, in words
 }
+
+// ValidVariableName reports whether name can name a {{variable}} of a
+// fixture's event or an environment: a letter or _ first, then letters,
+// digits, _, - and dots, at most 128 bytes.
+func ValidVariableName(name string) bool {
+	if name == "" || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+		if i == 0 && !letter {
+			return false
+		}
+		if !letter && !(c >= '0' && c <= '9') && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}

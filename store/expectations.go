@@ -214,14 +214,14 @@ func scanEnvironment(row interface{ Scan(...any) error }) (*Environment, error) 
 // as {{placeholders}} allow; anything else is EINVALID.
 func (db *DB) SaveEnvironment(ctx context.Context, env *Environment) error {
 	env.Name = strings.TrimSpace(env.Name)
-	if !validVariableName(env.Name) {
+	if !lambdadeck.ValidVariableName(env.Name) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "%q is not a valid environment name: use a letter or _, then letters, digits, _, - or .", env.Name)
 	}
 	if len(env.Variables) > MaxEnvironmentVariables {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "environment %s has %d variables; the limit is %d", env.Name, len(env.Variables), MaxEnvironmentVariables)
 	}
 	for k, v := range env.Variables {
-		if !validVariableName(k) {
+		if !lambdadeck.ValidVariableName(k) {
 			return lambdadeck.Errorf(lambdadeck.EINVALID, "%q is not a valid variable name: use a letter or _, then letters, digits, _, - or .", k)
 		}
 		if !utf8.ValidString(v) {
@@ -259,24 +259,4 @@ func (db *DB) DeleteEnvironment(ctx context.Context, name string) error {
 		return lambdadeck.Errorf(lambdadeck.ENOTFOUND, "no environment named %q", name)
 	}
 	return nil
-}
-
-// validVariableName is expect.ValidVariableName (the store does not import
-// the invoker's packages): a letter or _ first, then letters, digits, _, -
-// and dots, at most 128 bytes.
-func validVariableName(name string) bool {
-	if name == "" || len(name) > 128 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-		if i == 0 && !letter {
-			return false
-		}
-		if !letter && !(c >= '0' && c <= '9') && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
 }

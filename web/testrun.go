@@ -346,29 +346,15 @@ func (s *Server) renderEnvironments(c echo.Context, status int, formName, formVa
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		page.Environments = append(page.Environments, views.EnvironmentRow{Name: name, Variables: variableLines(fromFile[name]), FromFile: true})
+		page.Environments = append(page.Environments, views.EnvironmentRow{Name: name, Variables: envLines(fromFile[name]), FromFile: true})
 	}
 	for _, e := range stored {
 		_, shadowed := fromFile[e.Name]
 		page.Environments = append(page.Environments, views.EnvironmentRow{
-			Name: e.Name, Variables: variableLines(e.Variables), UpdatedAt: e.UpdatedAt, Shadowed: shadowed,
+			Name: e.Name, Variables: envLines(e.Variables), UpdatedAt: e.UpdatedAt, Shadowed: shadowed,
 		})
 	}
 	return render(c, status, views.EnvironmentsView(page))
-}
-
-// variableLines renders variables as sorted NAME=value lines.
-func variableLines(vars map[string]string) string {
-	names := make([]string, 0, len(vars))
-	for k := range vars {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, k := range names {
-		b.WriteString(k + "=" + vars[k] + "\n")
-	}
-	return b.String()
 }
 
 // parseVariableLines reads NAME=value lines (the value may hold '='),
@@ -382,7 +368,7 @@ func parseVariableLines(text string) (map[string]string, error) {
 		}
 		name, value, ok := strings.Cut(line, "=")
 		name = strings.TrimSpace(name)
-		if !ok || !expect.ValidVariableName(name) {
+		if !ok || !lambdadeck.ValidVariableName(name) {
 			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "line %d: want NAME=value with a name of letters, digits, _, - or . (starting with a letter or _), got %q", i+1, line)
 		}
 		vars[name] = value

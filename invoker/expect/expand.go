@@ -119,29 +119,10 @@ func placeholderAt(b []byte) (name string, length int, ok bool) {
 		return "", 0, false
 	}
 	name = strings.TrimSpace(string(b[2:end]))
-	if !ValidVariableName(name) {
+	if !lambdadeck.ValidVariableName(name) {
 		return "", 0, false
 	}
 	return name, end + 2, true
-}
-
-// ValidVariableName reports whether name can be a variable: a letter or _
-// first, then letters, digits, _, - and dots.
-func ValidVariableName(name string) bool {
-	if name == "" || len(name) > 128 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-		if i == 0 && !letter {
-			return false
-		}
-		if !letter && !(c >= '0' && c <= '9') && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
 }
 
 // escapeJSON returns s escaped for the inside of a JSON string.
@@ -212,12 +193,12 @@ func ReadEnvironmentFile(path string) (map[string]map[string]string, error) {
 	}
 	envs := make(map[string]map[string]string, len(doc))
 	for name, vars := range doc {
-		if !ValidVariableName(name) {
+		if !lambdadeck.ValidVariableName(name) {
 			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s: %q is not a valid environment name", path, name)
 		}
 		env := make(map[string]string, len(vars))
 		for k, raw := range vars {
-			if !ValidVariableName(k) {
+			if !lambdadeck.ValidVariableName(k) {
 				return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s: environment %s: %q is not a valid variable name (a letter or _, then letters, digits, _, - or .)", path, name, k)
 			}
 			var s string
