@@ -108,7 +108,8 @@ export class Runtime {
     }
   }
 
-  async handleOnce() {
+  /** nextInvocation waits for the next event and makes it the current one. */
+  async nextInvocation() {
     const { body, headers } = await this.next();
     const requestId = headers['lambda-runtime-aws-request-id'];
     if (!requestId) {
@@ -116,6 +117,11 @@ export class Runtime {
     }
     this.requestId = requestId;
     this.logger.setRequest(requestId, headers['lambda-runtime-aws-tenant-id']);
+    return { body, headers, requestId };
+  }
+
+  async handleOnce() {
+    const { body, headers, requestId } = await this.nextInvocation();
 
     const scheduleNext = () => this.scheduleIteration();
     const { context, callback, succeed, fail, markCompleted } = createCallbackContext({
@@ -165,13 +171,7 @@ export class Runtime {
   }
 
   async handleOnceStreaming() {
-    const { body, headers } = await this.next();
-    const requestId = headers['lambda-runtime-aws-request-id'];
-    if (!requestId) {
-      throw new RuntimeAPIError('GET /next: no Lambda-Runtime-Aws-Request-Id header');
-    }
-    this.requestId = requestId;
-    this.logger.setRequest(requestId, headers['lambda-runtime-aws-tenant-id']);
+    const { body, headers, requestId } = await this.nextInvocation();
 
     const { req, done } = this.client.openResponseStream(requestId);
     // While the handler runs, the open response request must not keep the
