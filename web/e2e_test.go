@@ -35,35 +35,37 @@ const helloJS = `exports.handler = async (event, context) => {
 `
 
 // liveServer runs the real invoker and store behind the server on a real
-// listener.
+// listener, with the "hello" Node.js function.
 func liveServer(t *testing.T) (*httptest.Server, *store.DB) {
+	t.Helper()
+	return serveNodeFunction(t, helloJS, lambdadeck.Function{
+		Name: "hello", Runtime: "nodejs20.x", Handler: "index.handler",
+		Timeout: 5 * time.Second, MemoryMB: 256, Architecture: "x86_64", Concurrency: 2,
+		Environment: map[string]string{"GREETING_STYLE": "plain", "API_KEY": "abc-secret-123"},
+	})
+}
+
+// serveNodeFunction writes source as fn's index.js and serves fn through the
+// real invoker and a real store, on a real listener.
+func serveNodeFunction(t *testing.T, source string, fn lambdadeck.Function) (*httptest.Server, *store.DB) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
 	dir := t.TempDir()
-	code := filepath.Join(dir, "hello")
-	if err := os.MkdirAll(code, 0o755); err != nil {
+	fn.CodeDir = filepath.Join(dir, fn.Name)
+	if err := os.MkdirAll(fn.CodeDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(code, "index.js"), []byte(helloJS), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(fn.CodeDir, "index.js"), []byte(source), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(dir, "lambdadeck.db"))
+	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	iv, err := invoker.New(invoker.Config{
-		Functions: []lambdadeck.Function{{
-			Name: "hello", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
-			Timeout: 5 * time.Second, MemoryMB: 256, Architecture: "x86_64", Concurrency: 2,
-			Environment: map[string]string{"GREETING_STYLE": "plain", "API_KEY": "abc-secret-123"},
-		}},
-		Recorder: db,
-		StateDir: filepath.Join(dir, "state"),
-	})
+	iv, err := invoker.New(invoker.Config{Functions: []lambdadeck.Function{fn}, Recorder: db, StateDir: filepath.Join(dir, "state")})
 	if err != nil {
 		t.Fatal(err)
 	}

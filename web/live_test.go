@@ -7,9 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,7 +17,6 @@ import (
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/lambdadeck/lambdadeck"
-	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/store"
 )
 
@@ -40,37 +36,8 @@ const streamJS = `exports.handler = awslambda.streamifyResponse(async (event, re
 // store.
 func streamServer(t *testing.T) (*httptest.Server, *store.DB) {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
-	dir := t.TempDir()
-	code := filepath.Join(dir, "stream")
-	os.MkdirAll(code, 0o755)
-	if err := os.WriteFile(filepath.Join(code, "index.js"), []byte(streamJS), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	iv, err := invoker.New(invoker.Config{
-		Functions: []lambdadeck.Function{{Name: "stream", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
-			Timeout: 20 * time.Second, MemoryMB: 256}},
-		Recorder: db,
-		StateDir: filepath.Join(dir, "state"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { iv.Close() })
-	srv, err := New(Config{Invoker: iv, Store: db, Version: "live"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts, db
+	return serveNodeFunction(t, streamJS, lambdadeck.Function{Name: "stream", Runtime: "nodejs20.x", Handler: "index.handler",
+		Timeout: 20 * time.Second, MemoryMB: 256})
 }
 
 func TestLiveInvocationShowsStreamedChunksAsTheyArrive(t *testing.T) {
