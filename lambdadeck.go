@@ -49,6 +49,60 @@ type Function struct {
 	// NotRunnable says why lambdadeck cannot run this function here (image
 	// package, inline code, missing runtime); empty when it can.
 	NotRunnable string
+
+	// BuildProperties is Metadata.BuildProperties as the template gives it
+	// (esbuild's EntryPoints, Format, Target, Minify, Sourcemap, External...).
+	BuildProperties map[string]any
+	// Layers are the function's layers (Layers, after Globals), in the
+	// order Lambda extracts them into /opt.
+	Layers []Layer
+	// FileSystems are the function's FileSystemConfigs (EFS, S3 Files).
+	FileSystems []FileSystem
+	// EventInvoke is the function's EventInvokeConfig: how Event
+	// invocations are retried and where their outcomes are sent.
+	EventInvoke EventInvokeConfig
+}
+
+// Layer is one Lambda layer of a function.
+type Layer struct {
+	LogicalID string // the LayerVersion resource in the template; empty for a layer given by ARN
+	Name      string // LayerName, else the logical ID, else the ARN
+	ARN       string // the layer's ARN when the template names it by ARN
+	// ContentDir is the absolute folder of the layer's content (ContentUri,
+	// or the folder --layer-dir supplies for an ARN); empty when the layer
+	// is not available locally.
+	ContentDir         string
+	BuildMethod        string         // Metadata.BuildMethod (nodejs20.x, python3.12, makefile, ...)
+	BuildProperties    map[string]any // Metadata.BuildProperties
+	CompatibleRuntimes []string
+}
+
+// FileSystem is one FileSystemConfigs entry: a file system mounted at
+// LocalMountPath (under /mnt on Lambda).
+type FileSystem struct {
+	ARN            string // the access point's ARN, as written (it may be unresolved)
+	LocalMountPath string // e.g. /mnt/lambda
+	// LocalDir is the local folder that serves the mount (--mount); empty
+	// when none was given.
+	LocalDir string
+}
+
+// EventInvokeConfig is a function's EventInvokeConfig (reference: Lambda's
+// asynchronous invocation). Nil pointers mean Lambda's defaults.
+type EventInvokeConfig struct {
+	// MaximumRetryAttempts is 0 to 2; nil is Lambda's default of 2.
+	MaximumRetryAttempts *int
+	// MaximumEventAge is 60 s to 6 h; zero is Lambda's default of 6 h.
+	MaximumEventAge time.Duration
+	OnSuccess       Destination // DestinationConfig.OnSuccess
+	OnFailure       Destination // DestinationConfig.OnFailure
+	DeadLetter      Destination // DeadLetterQueue (SQS or SNS)
+}
+
+// Destination is where Lambda sends an asynchronous invocation's record.
+type Destination struct {
+	Type   string // Lambda, SQS, SNS, EventBridge or S3; empty for none
+	Target string // the function's name when Type is Lambda and it is in the template, else the ARN as written
 }
 
 // Runnable reports whether lambdadeck can run the function.
