@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/build"
 	"github.com/lambdadeck/lambdadeck/invoker/runtimes"
 )
 
@@ -30,6 +31,9 @@ type Config struct {
 	Recorder lambdadeck.InvocationRecorder
 	// StateDir is where lambdadeck writes its bootstraps (.lambdadeck).
 	StateDir string
+	// CacheDir is lambdadeck's cache shared by every project: tools it
+	// installs once, such as the pinned esbuild (see build.InstallNPMPackages).
+	CacheDir string
 	Logger   *slog.Logger
 	// IdleTimeout stops instances idle for this long (default 10 minutes).
 	IdleTimeout time.Duration
@@ -38,6 +42,12 @@ type Config struct {
 	QueueSize int
 	// InitTimeout is Lambda's 10 s limit on the init phase.
 	InitTimeout time.Duration
+	// NoBuild runs every function's code as it is: nothing is built or
+	// installed before a cold start (lambdadeck --no-build).
+	NoBuild bool
+	// OnBuild, if set, receives every build step as it happens (the CLI
+	// prints them).
+	OnBuild build.Progress
 	// TemplatePath is the template the functions came from; Watch reports
 	// its changes to OnTemplateChange (watch.go).
 	TemplatePath     string
@@ -50,6 +60,7 @@ type Invoker struct {
 	log      *slog.Logger
 	dirs     runtimes.Dirs
 	interp   *interpreters
+	builder  *build.Builder
 	cat      atomic.Pointer[catalog] // the functions now; swapped whole by Reload
 	reloadMu sync.Mutex              // one Reload at a time
 	reaper   *time.Ticker
@@ -93,14 +104,19 @@ func New(cfg Config) (*Invoker, error) {
 	if err != nil {
 		return nil, err
 	}
+	builder, err := build.New(build.Config{StateDir: cfg.StateDir, CacheDir: cfg.CacheDir})
+	if err != nil {
+		return nil, err
+	}
 	iv := &Invoker{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		dirs:   dirs,
-		interp: &interpreters{},
-		done:   make(chan struct{}),
-		busy:   map[*instance]struct{}{},
-		live:   map[string]*liveInvocation{},
+		builder: builder,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		dirs:    dirs,
+		interp:  &interpreters{},
+		done:    make(chan struct{}),
+		busy:    map[*instance]struct{}{},
+		live:    map[string]*liveInvocation{},
 	}
 	cat, _, err := iv.buildCatalog(cfg.Functions, nil)
 	if err != nil {
@@ -140,7 +156,7 @@ func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catal
 		if fn.Runnable() {
 			spec, err := resolveLaunch(fn, iv.dirs, iv.interp)
 			if err == nil {
-				spec, err = withGoBuild(fn, spec, iv.cfg.StateDir)
+				spec, err = iv.withBuild(fn, spec)
 			}
 			if err != nil {
 				fn.NotRunnable = err.Error()

@@ -22,9 +22,13 @@ import (
 type launchSpec struct {
 	path string
 	args []string
-	// build, for Go sources, produces the bootstrap that path then names
-	// (gobuild.go); nil for everything else.
-	build *goBuild
+	// build, for code that is built before it runs (build.go), produces
+	// the bootstrap path then names and the folder codeDir then names; nil
+	// for code that runs as it is.
+	build *functionBuild
+	// codeDir, once a build ran, is the build folder the function runs
+	// from (its LAMBDA_TASK_ROOT); empty: the function's CodeDir.
+	codeDir string
 }
 
 // Interpreter is a local executable that serves a declared runtime.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/build"
 )
 
 // liveInvocation lets callers watch an invocation while it runs: its log so
@@ -19,6 +20,10 @@ type liveInvocation struct {
 	logs    *logBuffer
 	pi      *pendingInvoke
 	changed chan struct{} // closed (and replaced) on every change
+	// building is set while the function is being built for this
+	// invocation's cold start; buildLog is what the build printed so far.
+	building bool
+	buildLog *logBuffer
 }
 
 // LiveState is a snapshot of a running invocation.
@@ -32,6 +37,11 @@ type LiveState struct {
 	Streaming bool
 	Body      []byte
 	Chunks    []lambdadeck.Chunk
+	// Building is set while the function's code is being built for this
+	// invocation's cold start; BuildLog holds the build's steps and output
+	// so far (kept once the build ended, until the invocation does).
+	Building bool
+	BuildLog string
 	// Changed is closed at the next change (a chunk arrives, the invocation
 	// ends), so a watcher need not poll.
 	Changed <-chan struct{}
@@ -90,7 +100,10 @@ func (iv *Invoker) Live(requestID string) (LiveState, bool) {
 	}
 	l.mu.Lock()
 	in, logs, pi := l.in, l.logs, l.pi
-	st := LiveState{RequestID: l.requestID, Function: l.function, StartedAt: l.startedAt, Changed: l.changed}
+	st := LiveState{RequestID: l.requestID, Function: l.function, StartedAt: l.startedAt, Changed: l.changed, Building: l.building}
+	if l.buildLog != nil {
+		st.BuildLog = l.buildLog.String()
+	}
 	l.mu.Unlock()
 	if in != nil && logs != nil {
 		in.logMu.Lock()
@@ -105,4 +118,41 @@ func (iv *Invoker) Live(requestID string) (LiveState, bool) {
 		in.mu.Unlock()
 	}
 	return st, true
+}
+
+// buildProgress is the Progress of a build run for the invocation with the
+// request id: its steps go to the live view (the function page shows them
+// while they run) and to Config.OnBuild.
+func (iv *Invoker) buildProgress(requestID string) build.Progress {
+	l := iv.liveFor(requestID)
+	return func(e build.Event) {
+		if iv.cfg.OnBuild != nil {
+			iv.cfg.OnBuild(e)
+		}
+		if l == nil {
+			return
+		}
+		l.mu.Lock()
+		if l.buildLog == nil {
+			l.buildLog = newLogBuffer(64*1024, 64*1024)
+		}
+		l.building = true
+		l.buildLog.Write([]byte(build.FormatEvent(e) + "\n"))
+		l.mu.Unlock()
+		l.notify()
+	}
+}
+
+// endBuild marks the invocation's build as over (it succeeded or failed).
+func (l *liveInvocation) endBuild() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	was := l.building
+	l.building = false
+	l.mu.Unlock()
+	if was {
+		l.notify()
+	}
 }

@@ -71,14 +71,21 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 
 	if in.cmd == nil {
 		o.cold = true
-		env := environment(fn, iv.dirs, req.Env)
-		// Go sources are built (or found built) before the process starts;
-		// the build's time is not the invocation's.
-		if err := spec.buildBootstrap(); err != nil {
+		// The code is built (or found built) before the process starts; the
+		// build's time is not the invocation's.
+		err := spec.runBuild(context.Background(), iv.buildProgress(id))
+		iv.liveFor(id).endBuild()
+		if err != nil {
 			logs = in.beginLog(startLine(format, id))
 			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, BuildErrorType,
 				"RequestId: "+id+" Error: "+err.Error(), callStart)
 		}
+		if spec.codeDir != "" {
+			// It runs from its build folder, as `sam build` artifacts do.
+			fn.CodeDir = spec.codeDir
+			in.fn.CodeDir = spec.codeDir
+		}
+		env := environment(fn, iv.dirs, req.Env)
 		in.launch = spec
 		callStart = time.Now()
 		if err := checkEntrypoint(spec); err != nil {

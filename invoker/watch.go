@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/lambdadeck/lambdadeck/invoker/build"
 )
 
 // reloadDebounce is how long the watcher waits for a burst of writes (an
@@ -103,8 +105,10 @@ func (w *watcher) watchFunctions() error {
 			continue
 		}
 		w.roots = append(w.roots, watchRoot{dir: absPath(fn.CodeDir), function: name})
-		if b := cat.specs[name].build; b != nil && b.moduleDir != b.codeDir {
-			w.roots = append(w.roots, watchRoot{dir: absPath(b.moduleDir), function: name})
+		if b := cat.specs[name].build; b != nil && b.kind == build.Go {
+			if mod := build.ModuleDir(fn.CodeDir); mod != fn.CodeDir {
+				w.roots = append(w.roots, watchRoot{dir: absPath(mod), function: name})
+			}
 		}
 	}
 	for _, r := range w.roots {
@@ -253,4 +257,14 @@ func (w *watcher) loop(ctx context.Context) {
 			templateChanged = false
 		}
 	}
+}
+
+// skippedDir reports whether a folder never holds a function's sources:
+// dependencies, caches and version control.
+func skippedDir(name string) bool {
+	switch name {
+	case "node_modules", "__pycache__", ".git", ".hg", ".svn", ".aws-sam", ".lambdadeck":
+		return true
+	}
+	return false
 }

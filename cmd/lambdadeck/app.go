@@ -122,6 +122,7 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 		Functions:        p.functions,
 		Recorder:         db,
 		StateDir:         c.stateDirectory(),
+		CacheDir:         cacheDirectory(),
 		Logger:           logger,
 		TemplatePath:     p.templatePath,
 		OnTemplateChange: onTemplateChange,
@@ -131,6 +132,20 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 		return nil, nil, err
 	}
 	return db, iv, nil
+}
+
+// cacheDirectory is lambdadeck's cache shared by every project:
+// $LAMBDADECK_CACHE_DIR, else the user's cache folder's lambdadeck/; empty
+// when there is neither (builds that need the cache then say so).
+func cacheDirectory() string {
+	if dir := os.Getenv("LAMBDADECK_CACHE_DIR"); dir != "" {
+		return dir
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "lambdadeck")
 }
 
 func (a *App) logger(verbose bool) *slog.Logger {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/build"
 )
 
 // goModule writes a one-handler Go module into a temp dir (go.mod and go.sum
@@ -51,13 +52,14 @@ func main() { lambda.Start(func() (string, error) { return "` + version + `", ni
 `
 }
 
-func goBuildOf(t *testing.T, iv *Invoker, name string) *goBuild {
+// builderOf returns the invoker's builder after checking that name is a
+// function with a build.
+func builderOf(t *testing.T, iv *Invoker, name string) *build.Builder {
 	t.Helper()
-	b := iv.cat.Load().specs[name].build
-	if b == nil {
-		t.Fatalf("%s is not built from Go sources", name)
+	if iv.cat.Load().specs[name].build == nil {
+		t.Fatalf("%s has no build", name)
 	}
-	return b
+	return iv.builder
 }
 
 func TestWantsGoBuild(t *testing.T) {
@@ -85,8 +87,8 @@ func TestWantsGoBuild(t *testing.T) {
 				writeSource(t, filepath.Join(dir, name), content)
 			}
 			fn := lambdadeck.Function{Name: "f", Runtime: tt.runtime, BuildMethod: tt.method, CodeDir: dir}
-			if got := wantsGoBuild(fn); got != tt.want {
-				t.Errorf("wantsGoBuild = %v, want %v", got, tt.want)
+			if got := build.KindOf(fn) == build.Go; got != tt.want {
+				t.Errorf("KindOf = %q, want Go %v", build.KindOf(fn), tt.want)
 			}
 		})
 	}
@@ -100,7 +102,7 @@ func TestGoBuildOncePerChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { iv.Close() })
-	b := goBuildOf(t, iv, fn.Name)
+	b := builderOf(t, iv, fn.Name)
 
 	// Concurrent cold starts share one build.
 	var wg sync.WaitGroup
@@ -118,7 +120,7 @@ func TestGoBuildOncePerChange(t *testing.T) {
 			t.Fatalf("invocation %d: status %s payload %s\n%s", i, inv.Status, inv.Payload, inv.Logs)
 		}
 	}
-	if n := b.builds.Load(); n != 1 {
+	if n := b.Commands(); n != 1 {
 		t.Errorf("%d builds for one set of sources", n)
 	}
 	builds, _ := filepath.Glob(filepath.Join(stateDir, "build", "versioned-*", "bootstrap"))
@@ -129,15 +131,15 @@ func TestGoBuildOncePerChange(t *testing.T) {
 
 	// Unchanged sources: a new instance reuses the build.
 	iv.Retire(fn.Name)
-	if inv := invoke(t, iv, fn.Name, `{}`); !inv.Cold || string(inv.Payload) != `"v1"` || b.builds.Load() != 1 {
-		t.Errorf("after a retire with no change: cold %v payload %s builds %d", inv.Cold, inv.Payload, b.builds.Load())
+	if inv := invoke(t, iv, fn.Name, `{}`); !inv.Cold || string(inv.Payload) != `"v1"` || b.Commands() != 1 {
+		t.Errorf("after a retire with no change: cold %v payload %s builds %d", inv.Cold, inv.Payload, b.Commands())
 	}
 
 	// Changed sources: the next cold start rebuilds, the old build goes.
 	writeSource(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("v2"))
 	iv.Retire(fn.Name)
-	if inv := invoke(t, iv, fn.Name, `{}`); string(inv.Payload) != `"v2"` || b.builds.Load() != 2 {
-		t.Errorf("after an edit: payload %s builds %d\n%s", inv.Payload, b.builds.Load(), inv.Logs)
+	if inv := invoke(t, iv, fn.Name, `{}`); string(inv.Payload) != `"v2"` || b.Commands() != 2 {
+		t.Errorf("after an edit: payload %s builds %d\n%s", inv.Payload, b.Commands(), inv.Logs)
 	}
 	if _, err := os.Stat(first); !os.IsNotExist(err) {
 		t.Errorf("the older build is still there: %v", err)
@@ -149,8 +151,8 @@ func TestGoBuildOncePerChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer iv2.Close()
-	if inv := invoke(t, iv2, fn.Name, `{}`); string(inv.Payload) != `"v2"` || goBuildOf(t, iv2, fn.Name).builds.Load() != 0 {
-		t.Errorf("restart: payload %s builds %d", inv.Payload, goBuildOf(t, iv2, fn.Name).builds.Load())
+	if inv := invoke(t, iv2, fn.Name, `{}`); string(inv.Payload) != `"v2"` || builderOf(t, iv2, fn.Name).Commands() != 0 {
+		t.Errorf("restart: payload %s builds %d", inv.Payload, builderOf(t, iv2, fn.Name).Commands())
 	}
 }
 
@@ -174,13 +176,14 @@ func main() { lambda.Start(notDefined) }
 			t.Errorf("the compiler output is missing from %q", where)
 		}
 	}
-	if !strings.HasPrefix(inv.Error.Message, "RequestId: "+inv.RequestID+" Error: go build failed (exit status 1):\n") {
+	if !strings.HasPrefix(inv.Error.Message, "RequestId: "+inv.RequestID+" Error: build broken: go build: `") ||
+		!strings.Contains(inv.Error.Message, "(in "+fn.CodeDir+") failed: exit status 1\n") {
 		t.Errorf("message = %q", inv.Error.Message)
 	}
 	// The failure is remembered until the sources change.
-	b := goBuildOf(t, iv, fn.Name)
-	if again := invoke(t, iv, fn.Name, `{}`); again.Error == nil || again.Error.Type != BuildErrorType || b.builds.Load() != 1 {
-		t.Errorf("second try: error %+v after %d builds", again.Error, b.builds.Load())
+	b := builderOf(t, iv, fn.Name)
+	if again := invoke(t, iv, fn.Name, `{}`); again.Error == nil || again.Error.Type != BuildErrorType || b.Commands() != 1 {
+		t.Errorf("second try: error %+v after %d builds", again.Error, b.Commands())
 	}
 	writeSource(t, filepath.Join(fn.CodeDir, "main.go"), versionHandler("fixed"))
 	if fixed := invoke(t, iv, fn.Name, `{}`); fixed.Status != lambdadeck.StatusSucceeded || string(fixed.Payload) != `"fixed"` {
@@ -203,24 +206,5 @@ func TestGoWithoutGoCommandIsNotRunnable(t *testing.T) {
 	_, err = iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "nogo"})
 	if lambdadeck.ErrorCode(err) != lambdadeck.EINVALID {
 		t.Errorf("invoke: %v", err)
-	}
-}
-
-func TestGoSourceHashIgnoresNonSources(t *testing.T) {
-	fn := goModule(t, "hashing", versionHandler("v1"))
-	b := &goBuild{goTool: "go", function: fn.Name, codeDir: fn.CodeDir, moduleDir: moduleDir(fn.CodeDir)}
-	base, err := b.sourceHash()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"README.md", "testdata/x.go", "node_modules/m/y.go", ".git/z.go", "_old/a.go"} {
-		writeSource(t, filepath.Join(fn.CodeDir, f), "package x\n")
-	}
-	if h, _ := b.sourceHash(); h != base {
-		t.Error("files the go command ignores changed the hash")
-	}
-	writeSource(t, filepath.Join(fn.CodeDir, "internal", "util", "util.go"), "package util\n")
-	if h, _ := b.sourceHash(); h == base {
-		t.Error("a new package in the module did not change the hash")
 	}
 }

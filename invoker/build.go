@@ -1,0 +1,89 @@
+package invoker
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/build"
+)
+
+// BuildErrorType is the errorType of an invocation that failed because its
+// function did not build; the message names the command, its folder and
+// its last lines of output.
+const BuildErrorType = build.ErrorType
+
+// functionBuild is how a function's code is built before its cold starts
+// (package build does the work, with its cache).
+type functionBuild struct {
+	builder *build.Builder
+	fn      lambdadeck.Function
+	kind    build.Kind
+	python  string // the interpreter that runs a Python function
+}
+
+// withBuild returns spec unchanged unless fn has something to build (and
+// builds are on); then the spec carries the build that runs before each
+// cold start. A build tool that is missing makes the function not runnable
+// here, with the reason.
+func (iv *Invoker) withBuild(fn lambdadeck.Function, spec launchSpec) (launchSpec, error) {
+	if iv.cfg.NoBuild || iv.builder == nil {
+		return spec, nil
+	}
+	kind := build.KindOf(fn)
+	if kind == build.None {
+		return spec, nil
+	}
+	if tool := buildTool(kind); tool != "" {
+		if _, err := exec.LookPath(tool); err != nil {
+			return launchSpec{}, fmt.Errorf("runtime %s with %s build needs the %s command: %s is not on PATH", fn.Runtime, kind, tool, tool)
+		}
+	}
+	fb := &functionBuild{builder: iv.builder, fn: fn, kind: kind}
+	if runtimeFamily(fn.Runtime) == "python" {
+		fb.python = spec.path
+	}
+	// A bundle with source maps: Node uses them only when told, and its
+	// stack traces then name the TypeScript lines (Lambda users set
+	// NODE_OPTIONS=--enable-source-maps; SAM adds it with Sourcemap).
+	if build.SourceMaps(fn) && !strings.Contains(fn.Environment["NODE_OPTIONS"], "--enable-source-maps") {
+		spec.args = append([]string{"--enable-source-maps"}, spec.args...)
+	}
+	spec.build = fb
+	return spec, nil
+}
+
+// buildTool is the command a kind of build cannot do without.
+func buildTool(kind build.Kind) string {
+	switch kind {
+	case build.Go:
+		return "go"
+	case build.NPM, build.Esbuild:
+		return "npm"
+	case build.Makefile:
+		return "make"
+	}
+	return ""
+}
+
+// runBuild builds the function when spec has a build, and points spec at
+// the result: the built bootstrap, and the build folder as the code folder.
+// A failed build's error names the command, its folder and its output.
+func (s *launchSpec) runBuild(ctx context.Context, progress build.Progress) error {
+	if s.build == nil {
+		return nil
+	}
+	res, err := s.build.builder.Function(ctx, s.build.fn, build.Options{Python: s.build.python, Progress: progress})
+	if err != nil {
+		return err
+	}
+	if res.Bootstrap != "" {
+		s.path = res.Bootstrap
+	}
+	if res.Kind != build.Go && res.Dir != "" {
+		s.codeDir = res.Dir
+	}
+	return nil
+}
