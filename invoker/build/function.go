@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -36,12 +37,39 @@ func KindOf(fn lambdadeck.Function) Kind {
 		return Go
 	}
 	switch {
-	case strings.HasPrefix(fn.Runtime, "nodejs") && exists(filepath.Join(fn.CodeDir, "package.json")):
+	case strings.HasPrefix(fn.Runtime, "nodejs") && hasNPMDependencies(filepath.Join(fn.CodeDir, "package.json")):
 		return NPM
-	case strings.HasPrefix(fn.Runtime, "python") && exists(filepath.Join(fn.CodeDir, "requirements.txt")):
+	case strings.HasPrefix(fn.Runtime, "python") && hasRequirements(filepath.Join(fn.CodeDir, "requirements.txt")):
 		return Pip
 	}
 	return None
+}
+
+// hasNPMDependencies reports whether a package.json names dependencies to
+// install. One that names none (only "type": "module", say) leaves nothing
+// for a build to do: the code runs as it is. One that cannot be read is
+// built, so the build reports why.
+func hasNPMDependencies(path string) bool {
+	if !exists(path) {
+		return false
+	}
+	pkg, err := readPackageJSON(path)
+	return err != nil || len(pkg.Dependencies)+len(pkg.OptionalDependencies) > 0
+}
+
+// hasRequirements reports whether a requirements.txt has a line that is
+// not blank or a comment.
+func hasRequirements(path string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return exists(path)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			return true
+		}
+	}
+	return false
 }
 
 // Result is a finished build.

@@ -284,3 +284,38 @@ func TestEsbuildTypeScript(t *testing.T) {
 		t.Error("SourceMaps = false")
 	}
 }
+
+// TestKindOf picks the build as sam build would, and none when there is
+// nothing to install.
+func TestKindOf(t *testing.T) {
+	tests := []struct {
+		name    string
+		runtime string
+		method  string
+		files   map[string]string
+		want    Kind
+	}{
+		{"package.json with dependencies", "nodejs20.x", "", map[string]string{"package.json": `{"dependencies":{"ms":"2"}}`}, NPM},
+		{"package.json without dependencies", "nodejs20.x", "", map[string]string{"package.json": `{"type":"module"}`}, None},
+		{"broken package.json is built (and says why)", "nodejs20.x", "", map[string]string{"package.json": `{`}, NPM},
+		{"no package.json", "nodejs22.x", "", map[string]string{"index.js": ""}, None},
+		{"esbuild", "nodejs20.x", "esbuild", map[string]string{"app.ts": ""}, Esbuild},
+		{"makefile", "python3.12", "makefile", map[string]string{"Makefile": ""}, Makefile},
+		{"requirements", "python3.12", "", map[string]string{"requirements.txt": "requests==2\n"}, Pip},
+		{"only comments", "python3.12", "", map[string]string{"requirements.txt": "# none\n\n"}, None},
+		{"requirements for node", "nodejs20.x", "", map[string]string{"requirements.txt": "x\n"}, None},
+		{"go", "provided.al2023", "", map[string]string{"main.go": "package main\n\nfunc main() {}\n"}, Go},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tt.files {
+				writeFile(t, filepath.Join(dir, name), body)
+			}
+			fn := lambdadeck.Function{Name: "f", Runtime: tt.runtime, BuildMethod: tt.method, CodeDir: dir}
+			if got := KindOf(fn); got != tt.want {
+				t.Errorf("KindOf = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -64,7 +64,8 @@ func (b *Builder) installNPMPackages(ctx context.Context, packages []string, pro
 
 // packageJSON is what a build reads from a package.json.
 type packageJSON struct {
-	Dependencies map[string]string `json:"dependencies"`
+	Dependencies         map[string]string `json:"dependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
 }
 
 func readPackageJSON(path string) (packageJSON, error) {
