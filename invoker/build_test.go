@@ -2,6 +2,7 @@ package invoker
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,5 +207,85 @@ func TestGoWithoutGoCommandIsNotRunnable(t *testing.T) {
 	_, err = iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "nogo"})
 	if lambdadeck.ErrorCode(err) != lambdadeck.EINVALID {
 		t.Errorf("invoke: %v", err)
+	}
+}
+
+// buildCache is lambdadeck's cache folder for this test binary: the pinned
+// esbuild is installed once for every test that needs it.
+var buildCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lambdadeck-invoker-cache")
+	if err != nil {
+		panic(err)
+	}
+	buildCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildApp copies the app testdata/build/<app> into a temp folder and
+// returns a function of it.
+func buildApp(t *testing.T, name, app, runtime, handler string) lambdadeck.Function {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), app)
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "build", app))); err != nil {
+		t.Fatal(err)
+	}
+	return lambdadeck.Function{Name: name, LogicalID: name, Runtime: runtime, Handler: handler, CodeDir: dir,
+		Timeout: 10 * time.Second, MemoryMB: 256, Concurrency: 10}
+}
+
+func newBuildInvoker(t *testing.T, cfg Config, fns ...lambdadeck.Function) *Invoker {
+	t.Helper()
+	cfg.Functions = fns
+	if cfg.StateDir == "" {
+		cfg.StateDir = t.TempDir()
+	}
+	cfg.CacheDir = buildCache
+	iv, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { iv.Close() })
+	return iv
+}
+
+// TestNPMBuildRunsFromItsBuildFolder: an ES module finds its dependency in
+// the build folder's node_modules, which is its LAMBDA_TASK_ROOT and working
+// directory; dev dependencies are not installed.
+func TestNPMBuildRunsFromItsBuildFolder(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "npm-esm", "npm-lock", "nodejs20.x", "index.handler")
+	state := t.TempDir()
+	var mu sync.Mutex
+	var steps []string
+	iv := newBuildInvoker(t, Config{StateDir: state, OnBuild: func(e build.Event) {
+		if e.Kind == build.StepFinished {
+			mu.Lock()
+			steps = append(steps, e.Step)
+			mu.Unlock()
+		}
+	}}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	if inv.Status != lambdadeck.StatusSucceeded {
+		t.Fatalf("status %s %s\n%s", inv.Status, inv.Payload, inv.Logs)
+	}
+	var out struct {
+		TwoHours      int
+		DevDependency string
+		TaskRoot, Cwd string
+	}
+	json.Unmarshal(inv.Payload, &out)
+	if out.TwoHours != 7200000 || out.DevDependency != "absent" {
+		t.Errorf("payload %s", inv.Payload)
+	}
+	if !strings.HasPrefix(out.TaskRoot, filepath.Join(state, "build", "npm-esm-")) || out.Cwd != out.TaskRoot {
+		t.Errorf("task root %q, cwd %q: want the build folder", out.TaskRoot, out.Cwd)
+	}
+	if len(steps) != 1 || steps[0] != "npm ci" {
+		t.Errorf("build steps %v", steps)
 	}
 }
