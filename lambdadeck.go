@@ -61,6 +61,9 @@ type Function struct {
 	// EventInvoke is the function's EventInvokeConfig: how Event
 	// invocations are retried and where their outcomes are sent.
 	EventInvoke EventInvokeConfig
+	// Region is the AWS Region the function runs in here (--region, else
+	// the profile's, else DefaultRegion); empty means DefaultRegion.
+	Region string
 }
 
 // Layer is one Lambda layer of a function.
@@ -111,7 +114,15 @@ func (f Function) Runnable() bool { return f.NotRunnable == "" }
 // ARN is the unqualified function ARN lambdadeck presents to handlers and
 // API clients.
 func (f Function) ARN() string {
-	return "arn:aws:lambda:" + DefaultRegion + ":" + DefaultAccountID + ":function:" + f.Name
+	return "arn:aws:lambda:" + f.AWSRegion() + ":" + DefaultAccountID + ":function:" + f.Name
+}
+
+// AWSRegion is the function's Region, or DefaultRegion when none is set.
+func (f Function) AWSRegion() string {
+	if f.Region == "" {
+		return DefaultRegion
+	}
+	return f.Region
 }
 
 // Status is where an invocation stands.

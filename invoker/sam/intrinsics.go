@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -23,10 +24,10 @@ type noValue struct{}
 
 // pseudoParameter returns the value lambdadeck gives one of
 // CloudFormation's pseudo parameters, matching what it presents to handlers.
-func pseudoParameter(name string) (string, bool) {
+func (r *resolver) pseudoParameter(name string) (string, bool) {
 	switch name {
 	case "AWS::Region":
-		return lambdadeck.DefaultRegion, true
+		return r.region, true
 	case "AWS::AccountId":
 		return lambdadeck.DefaultAccountID, true
 	case "AWS::Partition":
@@ -64,10 +65,14 @@ func (s site) String() string {
 // parameter defaults, pseudo parameters, mappings, conditions and the names
 // of the template's functions.
 type resolver struct {
+	region     string
+	overrides  map[string]string // --parameter-overrides
 	params     map[string]parameter
 	mappings   map[string]any
 	conditions map[string]any
-	resources  map[string]bool // every logical ID in Resources
+	resources  map[string]bool           // every logical ID in Resources
+	resDefs    map[string]map[string]any // each resource's definition
+	naming     map[string]bool           // resources whose name is being resolved
 
 	// functionName returns the name of the function with the given logical
 	// ID, or false when the logical ID is not a function.
@@ -80,19 +85,32 @@ type resolver struct {
 	// met, so that each expression is reported once.
 	unresolvedAt    map[string][]string
 	unresolvedOrder []string
+
+	// substitutedAt records, per expression that stands in for a deployed
+	// stack's value (!Ref Table, !GetAtt Table.Arn), its value and the
+	// places it was met.
+	substitutedAt    map[string][]string
+	substitutedValue map[string]string
+	substitutedOrder []string
 }
 
 // newResolver returns a resolver for a template's top-level sections.
-func newResolver(root map[string]any) *resolver {
+func newResolver(root map[string]any, opts Options) *resolver {
 	r := &resolver{
-		params:         map[string]parameter{},
-		mappings:       map[string]any{},
-		conditions:     map[string]any{},
-		resources:      map[string]bool{},
-		functionName:   func(string) (string, bool) { return "", false },
-		conditionCache: map[string]conditionResult{},
-		conditionBusy:  map[string]bool{},
-		unresolvedAt:   map[string][]string{},
+		region:           cmp.Or(opts.Region, lambdadeck.DefaultRegion),
+		overrides:        opts.Parameters,
+		resDefs:          map[string]map[string]any{},
+		naming:           map[string]bool{},
+		substitutedAt:    map[string][]string{},
+		substitutedValue: map[string]string{},
+		params:           map[string]parameter{},
+		mappings:         map[string]any{},
+		conditions:       map[string]any{},
+		resources:        map[string]bool{},
+		functionName:     func(string) (string, bool) { return "", false },
+		conditionCache:   map[string]conditionResult{},
+		conditionBusy:    map[string]bool{},
+		unresolvedAt:     map[string][]string{},
 	}
 	if params, ok := root["Parameters"].(map[string]any); ok {
 		for name, p := range params {
@@ -111,8 +129,11 @@ func newResolver(root map[string]any) *resolver {
 		r.conditions = c
 	}
 	if res, ok := root["Resources"].(map[string]any); ok {
-		for id := range res {
+		for id, def := range res {
 			r.resources[id] = true
+			if m, ok := def.(map[string]any); ok {
+				r.resDefs[id] = m
+			}
 		}
 	}
 	return r
@@ -129,10 +150,29 @@ func (r *resolver) note(expr string, s site) {
 	}
 }
 
+// substitute records that expr stands in as value at s.
+func (r *resolver) substitute(expr, value string, s site) string {
+	places, seen := r.substitutedAt[expr]
+	if !seen {
+		r.substitutedOrder = append(r.substitutedOrder, expr)
+		r.substitutedValue[expr] = value
+	}
+	if !slices.Contains(places, s.String()) {
+		r.substitutedAt[expr] = append(places, s.String())
+	}
+	return value
+}
+
 // warnings returns one warning per distinct unresolved expression, naming
-// every function and property where it appears.
+// every function and property where it appears, then one per expression
+// that stands in for a deployed stack's value.
 func (r *resolver) warnings() []string {
 	var out []string
+	for _, expr := range r.substitutedOrder {
+		key := strings.TrimPrefix(strings.TrimPrefix(expr, "!Ref "), "!GetAtt ")
+		out = append(out, fmt.Sprintf("%s: %s is %q here, as no stack is deployed; set the real value with --parameter-overrides %s=VALUE, or the variable with --env-vars",
+			strings.Join(r.substitutedAt[expr], ", "), expr, r.substitutedValue[expr], key))
+	}
 	for _, expr := range r.unresolvedOrder {
 		out = append(out, fmt.Sprintf("%s: %s cannot be resolved locally; kept as literal text",
 			strings.Join(r.unresolvedAt[expr], ", "), expr))
@@ -234,6 +274,10 @@ func (r *resolver) call(name string, arg any, s site) any {
 		return r.failed(name, arg, s, v)
 	case "Fn::If":
 		return r.ifValue(arg, s)
+	case "Fn::GetAtt":
+		if v, ok := r.getAtt(arg, s); ok {
+			return v
+		}
 	case "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or":
 		if b, ok := r.condition(map[string]any{name: arg}); ok {
 			return b
@@ -256,7 +300,13 @@ func (r *resolver) ref(arg any, s site) any {
 	if target == "AWS::NoValue" {
 		return noValue{}
 	}
-	if v, ok := pseudoParameter(target); ok {
+	if v, ok := r.pseudoParameter(target); ok {
+		return v
+	}
+	if v, ok := r.overrides[target]; ok {
+		if p, isParam := r.params[target]; isParam {
+			return parameter{typ: p.typ, def: v, hasDefault: true}.value()
+		}
 		return v
 	}
 	if p, ok := r.params[target]; ok && p.hasDefault {
@@ -264,6 +314,9 @@ func (r *resolver) ref(arg any, s site) any {
 	}
 	if name, ok := r.functionName(target); ok {
 		return name
+	}
+	if r.resources[target] {
+		return r.substitute("!Ref "+target, r.refValue(target), s)
 	}
 	return r.unresolvedValue("!Ref "+target, s)
 }
@@ -356,8 +409,14 @@ func (r *resolver) subVariable(name string, vars map[string]any, s site) (string
 		name = strings.TrimSpace(name)
 		switch {
 		case strings.Contains(name, ".") && !strings.HasPrefix(name, "AWS::"):
-			r.note(literal, s) // ${Resource.Attribute} is a GetAtt
-			return literal, false
+			// ${Resource.Attribute} is a GetAtt.
+			resource, attribute, _ := strings.Cut(name, ".")
+			got, ok := r.getAtt([]any{resource, attribute}, s)
+			if !ok {
+				r.note(literal, s)
+				return literal, false
+			}
+			v = got
 		case r.knownRef(name):
 			v = r.ref(name, s)
 		default:
@@ -378,7 +437,10 @@ func (r *resolver) subVariable(name string, vars map[string]any, s site) (string
 
 // knownRef reports whether Ref name resolves locally.
 func (r *resolver) knownRef(name string) bool {
-	if _, ok := pseudoParameter(name); ok || name == "AWS::NoValue" {
+	if _, ok := r.pseudoParameter(name); ok || name == "AWS::NoValue" || r.resources[name] {
+		return true
+	}
+	if _, ok := r.overrides[name]; ok {
 		return true
 	}
 	if p, ok := r.params[name]; ok && p.hasDefault {
@@ -590,6 +652,9 @@ func (r *resolver) quiet() *resolver {
 	q := *r
 	q.unresolvedAt = map[string][]string{}
 	q.unresolvedOrder = nil
+	q.substitutedAt = map[string][]string{}
+	q.substitutedValue = map[string]string{}
+	q.substitutedOrder = nil
 	return &q
 }
 

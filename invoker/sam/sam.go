@@ -67,9 +67,31 @@ func Find(dir string) (string, bool) {
 	return "", false
 }
 
+// Options are what the command line adds to a template.
+type Options struct {
+	// Region is the AWS Region that AWS::Region and fake ARNs name, and
+	// that functions run in; empty is lambdadeck.DefaultRegion.
+	Region string
+	// Parameters override the template's Parameters (SAM's
+	// --parameter-overrides), and stand in for values only a deployed
+	// stack has: "Table" for !Ref Table, "Table.Arn" for !GetAtt Table.Arn.
+	Parameters map[string]string
+	// LayerDirs supplies layers the template cannot: a layer's ARN, or a
+	// LayerVersion's logical ID, to an absolute local folder.
+	LayerDirs map[string]string
+	// Mounts maps a FileSystemConfigs LocalMountPath (/mnt/data) to an
+	// absolute local folder that serves it.
+	Mounts map[string]string
+}
+
 // Load reads and parses the template at path; relative code paths are
 // resolved from the template's folder.
 func Load(path string) (*Template, error) {
+	return LoadWith(path, Options{})
+}
+
+// LoadWith is Load with the command line's options.
+func LoadWith(path string, opts Options) (*Template, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "template %s: %v", path, err)
@@ -81,7 +103,7 @@ func Load(path string) (*Template, error) {
 	case err != nil:
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "cannot read template %s: %v", path, unwrapPathError(err))
 	}
-	t, err := parse(data, filepath.Dir(abs), path)
+	t, err := parse(data, filepath.Dir(abs), path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -92,12 +114,12 @@ func Load(path string) (*Template, error) {
 // Parse parses a template's contents; relative code paths are resolved from
 // dir.
 func Parse(data []byte, dir string) (*Template, error) {
-	return parse(data, dir, "template")
+	return parse(data, dir, "template", Options{})
 }
 
 // parse does the work of Load and Parse; name is how errors refer to the
 // template.
-func parse(data []byte, dir, name string) (*Template, error) {
+func parse(data []byte, dir, name string, opts Options) (*Template, error) {
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "template folder %s: %v", dir, err)
@@ -124,11 +146,15 @@ func parse(data []byte, dir, name string) (*Template, error) {
 	}
 
 	l := &loader{
-		dir:       absDir,
-		resolver:  newResolver(top),
-		resources: resources,
-		names:     map[string]string{},
-		naming:    map[string]bool{},
+		dir:        absDir,
+		opts:       opts,
+		resolver:   newResolver(top, opts),
+		resources:  resources,
+		names:      map[string]string{},
+		naming:     map[string]bool{},
+		layers:     map[string]*lambdadeck.Layer{},
+		usedLayers: map[string]bool{},
+		usedMounts: map[string]bool{},
 	}
 	l.resolver.functionName = l.functionName
 	if globals, ok := top["Globals"].(map[string]any); ok {
@@ -146,12 +172,17 @@ func parse(data []byte, dir, name string) (*Template, error) {
 // loader builds the functions of one template.
 type loader struct {
 	dir       string
+	opts      Options
 	resolver  *resolver
 	resources map[string]any
 	globals   map[string]any
 	names     map[string]string // logical ID → function name, once known
 	naming    map[string]bool   // logical IDs whose name is being resolved
 	warnings  []string
+
+	layers     map[string]*lambdadeck.Layer // LayerVersion logical ID → layer, once built (nil: unusable)
+	usedLayers map[string]bool              // LayerDirs keys that matched a layer
+	usedMounts map[string]bool              // Mounts keys that matched a file system
 }
 
 func (l *loader) warn(format string, args ...any) {
@@ -191,6 +222,7 @@ func (l *loader) load(name string) (*Template, error) {
 				name, a.LogicalID, b.LogicalID, a.Name)
 		}
 	}
+	l.unusedOptions()
 	t.Warnings = append(l.warnings, l.resolver.warnings()...)
 	return t, nil
 }
@@ -260,6 +292,7 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 		MemoryMB:     lambdadeck.DefaultMemoryMB,
 		Architecture: "x86_64",
 		Concurrency:  lambdadeck.DefaultConcurrency,
+		Region:       l.opts.Region,
 		// LogFormat stays empty unless LoggingConfig sets it: Lambda then
 		// logs as Text and sets no AWS_LAMBDA_LOG_FORMAT.
 	}
@@ -303,6 +336,9 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 	if v, ok := get("Runtime"); ok {
 		if s, ok := v.(string); ok {
 			fn.Runtime = s
+			if w := runtimeWarning(s); w != "" {
+				l.warn("%s: %s", name, w)
+			}
 		} else {
 			notRunnable("its Runtime is not a string")
 		}
@@ -393,8 +429,11 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 				name, renderArg(v), lambdadeck.DefaultConcurrency)
 		}
 	}
-	if layers, ok := props["Layers"].([]any); ok && len(layers) > 0 {
-		l.warn("%s: Layers are not mounted locally (%d in the template): code and dependencies from layers will be missing", name, len(layers))
+	if raw, ok := props["Layers"]; ok {
+		fn.Layers = l.functionLayers(name, fn.Runtime, raw)
+	}
+	if v, ok := get("FileSystemConfigs"); ok {
+		fn.FileSystems = l.fileSystems(name, v)
 	}
 	return fn
 }
