@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,20 @@ type Config struct {
 	// its changes to OnTemplateChange (watch.go).
 	TemplatePath     string
 	OnTemplateChange func()
+	// AWS gives each new instance its AWS variables (awsenv.Env:
+	// credentials, Region, endpoints); nil passes lambdadeck's own AWS_*
+	// variables through instead.
+	AWS AWSEnvironment
+	// InstallNPM installs the runtime-provided AWS SDK for JavaScript into
+	// CacheDir when a function first needs it (sdk.go); nil is
+	// build.InstallNPMPackages.
+	InstallNPM NPMInstaller
+}
+
+// AWSEnvironment hands out the AWS variables of a new instance. It is
+// asked at every cold start, so that new instances get fresh credentials.
+type AWSEnvironment interface {
+	Variables(ctx context.Context) map[string]string
 }
 
 // Invoker runs functions. It is safe for concurrent use.
@@ -72,6 +87,7 @@ type Invoker struct {
 	liveMu   sync.Mutex
 	live     map[string]*liveInvocation // running invocations by request id
 	reloads  reloadLog                  // when Watch last retired each function
+	sdk      sdkCache                   // the runtime-provided AWS SDK for JavaScript
 }
 
 // New prepares the functions: it writes the bootstraps, finds the local
@@ -132,10 +148,11 @@ func New(cfg Config) (*Invoker, error) {
 // It is never changed once built: Reload builds a new one and swaps it in,
 // so the warm path reads it without a lock.
 type catalog struct {
-	names []string
-	funcs map[string]lambdadeck.Function
-	specs map[string]launchSpec
-	pools map[string]*pool
+	names   []string
+	aliases map[string]string // logical ID → name, where they differ
+	funcs   map[string]lambdadeck.Function
+	specs   map[string]launchSpec
+	pools   map[string]*pool
 }
 
 // buildCatalog prepares fns: defaults, interpreters, launch specs. A
@@ -143,9 +160,10 @@ type catalog struct {
 // pools of changed and removed functions are returned to be retired.
 func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catalog, []*pool, error) {
 	cat := &catalog{
-		funcs: map[string]lambdadeck.Function{},
-		specs: map[string]launchSpec{},
-		pools: map[string]*pool{},
+		aliases: map[string]string{},
+		funcs:   map[string]lambdadeck.Function{},
+		specs:   map[string]launchSpec{},
+		pools:   map[string]*pool{},
 	}
 	iv.probeInterpreters(fns)
 	for _, fn := range fns {
@@ -166,6 +184,9 @@ func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catal
 		}
 		cat.funcs[fn.Name] = fn
 		cat.names = append(cat.names, fn.Name)
+		if fn.LogicalID != "" && fn.LogicalID != fn.Name {
+			cat.aliases[fn.LogicalID] = fn.Name
+		}
 		if old != nil && reflect.DeepEqual(old.funcs[fn.Name], fn) {
 			cat.pools[fn.Name] = old.pools[fn.Name]
 		} else {
@@ -173,6 +194,11 @@ func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catal
 		}
 	}
 	sort.Strings(cat.names)
+	for id := range cat.aliases {
+		if _, taken := cat.funcs[id]; taken {
+			delete(cat.aliases, id) // a function's name wins over another's logical ID
+		}
+	}
 	var retired []*pool
 	if old != nil {
 		for name, p := range old.pools {
@@ -252,20 +278,32 @@ func (iv *Invoker) Functions() []lambdadeck.Function {
 	return out
 }
 
-// Function returns the named function, or ENOTFOUND.
+// Function returns the function named name (its FunctionName, or its
+// logical ID in the template), or ENOTFOUND naming the close names.
 func (iv *Invoker) Function(name string) (lambdadeck.Function, error) {
-	fn, ok := iv.cat.Load().funcs[name]
-	if !ok {
-		return lambdadeck.Function{}, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "Function not found: %s", name)
+	return iv.cat.Load().function(name)
+}
+
+// function finds a function by name or logical ID.
+func (cat *catalog) function(name string) (lambdadeck.Function, error) {
+	if fn, ok := cat.funcs[name]; ok {
+		return fn, nil
 	}
-	return fn, nil
+	if alias, ok := cat.aliases[name]; ok {
+		return cat.funcs[alias], nil
+	}
+	msg := "Function not found: " + name
+	if close := closeNames(name, cat.names, cat.aliases); len(close) > 0 {
+		msg += " (did you mean " + strings.Join(close, ", ") + "?)"
+	}
+	return lambdadeck.Function{}, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "%s", msg)
 }
 
 // Interpreter reports which local executable serves fn's runtime.
 func (iv *Invoker) Interpreter(fn lambdadeck.Function) *Interpreter {
 	switch runtimeFamily(fn.Runtime) {
 	case "node":
-		return iv.interp.node()
+		return iv.interp.node(fn.Runtime)
 	case "python":
 		return iv.interp.python(fn.Runtime)
 	}
@@ -367,9 +405,9 @@ func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Ru
 // the function with its pool and launch spec, all from one catalog.
 func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, *pool, launchSpec, *lambdadeck.Invocation, error) {
 	cat := iv.cat.Load()
-	fn, ok := cat.funcs[req.Function]
-	if !ok {
-		return fn, nil, launchSpec{}, nil, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "Function not found: %s", req.Function)
+	fn, err := cat.function(req.Function)
+	if err != nil {
+		return fn, nil, launchSpec{}, nil, err
 	}
 	if !fn.Runnable() {
 		return fn, nil, launchSpec{}, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)

@@ -2,6 +2,7 @@ package invoker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/invoker/runtimes"
+	"github.com/lambdadeck/lambdadeck/invoker/sam"
 )
 
 // launchSpec is the command that starts a function's runtime process. It is
@@ -38,10 +40,19 @@ type Interpreter struct {
 	Err     error  // why it is unavailable
 }
 
-// interpreters finds and remembers the local executables for each runtime
-// family. A version-manager shim on PATH (pyenv, nvm, asdf) costs tens of
-// milliseconds on every start, so each is resolved once to the real binary.
+// interpreters finds and remembers the local executables for each runtime.
+// It prefers one of the declared version: on PATH (python3.12), else one a
+// version manager installed without putting it first on PATH (pyenv, nvm,
+// asdf); else the default node or python3. A version-manager shim on PATH
+// costs tens of milliseconds on every start, so each is resolved once to
+// the real executable.
 type interpreters struct {
+	// home and getenv locate version managers' trees; lookPath searches
+	// PATH. Zero values mean the process's own.
+	home     string
+	getenv   func(string) string
+	lookPath func(string) (string, error)
+
 	mu    sync.Mutex
 	found map[string]*probe
 }
@@ -52,27 +63,24 @@ type probe struct {
 	result Interpreter
 }
 
-func (c *interpreters) lookup(name string, args []string) *Interpreter {
+// lookup probes the executable at path (or named, on PATH), once.
+func (c *interpreters) lookup(path string, args []string) *Interpreter {
 	c.mu.Lock()
 	if c.found == nil {
 		c.found = map[string]*probe{}
 	}
-	p, ok := c.found[name]
+	p, ok := c.found[path]
 	if !ok {
 		p = &probe{}
-		c.found[name] = p
+		c.found[path] = p
 	}
 	c.mu.Unlock()
-	p.once.Do(func() { p.result = runProbe(name, args) })
+	p.once.Do(func() { p.result = runProbe(path, args) })
 	return &p.result
 }
 
-// runProbe asks the interpreter on PATH for its real executable and version.
-func runProbe(name string, args []string) Interpreter {
-	path, err := exec.LookPath(name)
-	if err != nil {
-		return Interpreter{Err: fmt.Errorf("%s is not on PATH", name)}
-	}
+// runProbe asks an interpreter for its real executable and version.
+func runProbe(path string, args []string) Interpreter {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, args...).Output()
@@ -86,21 +94,153 @@ func runProbe(name string, args []string) Interpreter {
 	return Interpreter{Path: strings.TrimSpace(lines[0]), Version: strings.TrimSpace(lines[1])}
 }
 
-func (c *interpreters) node() *Interpreter {
-	return c.lookup("node", []string{"-e", "console.log(process.execPath); console.log(process.version)"})
+func (c *interpreters) env(name string) string {
+	if c.getenv != nil {
+		return c.getenv(name)
+	}
+	return os.Getenv(name)
 }
 
-// python prefers python3.X for a pythonX.Y runtime when the machine has it.
+func (c *interpreters) homeDir() string {
+	if c.home != "" {
+		return c.home
+	}
+	home, _ := os.UserHomeDir()
+	return home
+}
+
+func (c *interpreters) onPath(name string) (string, bool) {
+	look := c.lookPath
+	if look == nil {
+		look = exec.LookPath
+	}
+	path, err := look(name)
+	return path, err == nil
+}
+
+const (
+	nodeProbe   = "console.log(process.execPath); console.log(process.version)"
+	pythonProbe = "import sys, platform; print(sys.executable); print(platform.python_version())"
+)
+
+// node finds Node.js for a nodejsNN.x runtime.
+func (c *interpreters) node(runtime string) *Interpreter {
+	args := []string{"-e", nodeProbe}
+	major := declaredVersion(runtime)
+	var fallback *Interpreter
+	if path, ok := c.onPath("node"); ok {
+		it := c.lookup(path, args)
+		if it.Err == nil && (major == "" || localVersion("node", it.Version) == major) {
+			return it
+		}
+		fallback = it
+	}
+	if major != "" {
+		home := c.homeDir()
+		nvm := c.env("NVM_DIR")
+		if nvm == "" && home != "" {
+			nvm = filepath.Join(home, ".nvm")
+		}
+		var patterns []string
+		if nvm != "" {
+			patterns = append(patterns, filepath.Join(nvm, "versions", "node", "v"+major+".*", "bin", "node"))
+		}
+		for _, asdf := range c.asdfDirs() {
+			patterns = append(patterns, filepath.Join(asdf, "installs", "nodejs", major+".*", "bin", "node"))
+		}
+		if it := c.newest(patterns, args, "node", major); it != nil {
+			return it
+		}
+	}
+	if fallback != nil {
+		return fallback
+	}
+	return &Interpreter{Err: fmt.Errorf("node is not on PATH")}
+}
+
+// python finds Python for a pythonX.Y runtime.
 func (c *interpreters) python(runtime string) *Interpreter {
-	probe := []string{"-c", "import sys, platform; print(sys.executable); print(platform.python_version())"}
-	if v := strings.TrimPrefix(runtime, "python"); v != runtime && v != "" {
-		if _, err := exec.LookPath("python" + v); err == nil {
-			if it := c.lookup("python"+v, probe); it.Err == nil {
+	args := []string{"-c", pythonProbe}
+	version := declaredVersion(runtime)
+	if version != "" {
+		if path, ok := c.onPath("python" + version); ok {
+			if it := c.lookup(path, args); it.Err == nil && localVersion("python", it.Version) == version {
 				return it
 			}
 		}
+		home := c.homeDir()
+		pyenv := c.env("PYENV_ROOT")
+		if pyenv == "" && home != "" {
+			pyenv = filepath.Join(home, ".pyenv")
+		}
+		var patterns []string
+		if pyenv != "" {
+			patterns = append(patterns, filepath.Join(pyenv, "versions", version+".*", "bin", "python"+version))
+		}
+		for _, asdf := range c.asdfDirs() {
+			patterns = append(patterns, filepath.Join(asdf, "installs", "python", version+".*", "bin", "python"+version))
+		}
+		if it := c.newest(patterns, args, "python", version); it != nil {
+			return it
+		}
 	}
-	return c.lookup("python3", probe)
+	if path, ok := c.onPath("python3"); ok {
+		return c.lookup(path, args)
+	}
+	return &Interpreter{Err: fmt.Errorf("python3 is not on PATH")}
+}
+
+// asdfDirs is where asdf keeps its installs.
+func (c *interpreters) asdfDirs() []string {
+	if d := c.env("ASDF_DATA_DIR"); d != "" {
+		return []string{d}
+	}
+	if home := c.homeDir(); home != "" {
+		return []string{filepath.Join(home, ".asdf")}
+	}
+	return nil
+}
+
+// newest probes the executables matching patterns, newest version first,
+// and returns the first that runs the wanted version.
+func (c *interpreters) newest(patterns, args []string, family, want string) *Interpreter {
+	var paths []string
+	for _, p := range patterns {
+		matches, _ := filepath.Glob(p)
+		paths = append(paths, matches...)
+	}
+	sort.Slice(paths, func(i, j int) bool { return versionLess(versionDir(paths[j]), versionDir(paths[i])) })
+	for _, path := range paths {
+		if it := c.lookup(path, args); it.Err == nil && localVersion(family, it.Version) == want {
+			return it
+		}
+	}
+	return nil
+}
+
+// versionDir is the version folder of an installed interpreter
+// (.../versions/3.12.1/bin/python3.12 → 3.12.1).
+func versionDir(path string) string {
+	return strings.TrimPrefix(filepath.Base(filepath.Dir(filepath.Dir(path))), "v")
+}
+
+// versionLess compares dotted versions number by number.
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, xerr := strconv.Atoi(as[i])
+		y, yerr := strconv.Atoi(bs[i])
+		if xerr != nil || yerr != nil {
+			if as[i] != bs[i] {
+				return as[i] < bs[i]
+			}
+			continue
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }
 
 // Runtime families lambdadeck knows.
@@ -120,7 +260,7 @@ func runtimeFamily(runtime string) string {
 func resolveLaunch(fn lambdadeck.Function, dirs runtimes.Dirs, interp *interpreters) (launchSpec, error) {
 	switch runtimeFamily(fn.Runtime) {
 	case "node":
-		it := interp.node()
+		it := interp.node(fn.Runtime)
 		if it.Err != nil {
 			return launchSpec{}, fmt.Errorf("runtime %s needs Node.js: %v", fn.Runtime, it.Err)
 		}
@@ -145,19 +285,73 @@ func resolveLaunch(fn lambdadeck.Function, dirs runtimes.Dirs, interp *interpret
 }
 
 // hostVariables are passed through from lambdadeck's own environment: what
-// interpreters need to run, and the AWS credentials and profile so handlers
-// can call AWS as they do under `sam local`.
-var hostVariables = []string{
-	"PATH", "HOME", "USER", "TMPDIR", "SYSTEMROOT",
+// interpreters need to run.
+var hostVariables = []string{"PATH", "HOME", "USER", "TMPDIR", "SYSTEMROOT"}
+
+// hostAWSVariables are passed through too when lambdadeck resolves no AWS
+// configuration itself (an Invoker without Config.AWS), so that handlers
+// can call AWS as they do under sam local.
+var hostAWSVariables = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
 	"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL",
 }
 
+// instanceExtras are what one new instance gets beyond its function's
+// configuration.
+type instanceExtras struct {
+	// aws holds the AWS variables (Config.AWS): credentials, Region,
+	// endpoints; nil when lambdadeck resolves none.
+	aws map[string]string
+	// sdkModules is the node_modules folder of the runtime-provided AWS SDK
+	// for JavaScript; empty when it is not installed.
+	sdkModules string
+}
+
+// Internal variables lambdadeck's bootstraps read, then remove from the
+// handler's environment.
+const (
+	// pythonLayerPathsVar lists the layers' Python folders, in sys.path
+	// order, separated by the path list separator.
+	pythonLayerPathsVar = "_LAMBDADECK_PYTHON_LAYERS"
+	// mountsVar maps mount points to local folders, as a JSON object.
+	mountsVar = "_LAMBDADECK_MOUNTS"
+)
+
+// layerFolders returns, for each layer from the last to the first (a layer
+// extracted later overrides files of earlier ones in /opt), the folder
+// sub joined to it, when that folder exists.
+func layerFolders(layers []lambdadeck.Layer, sub ...string) []string {
+	var out []string
+	for i := len(layers) - 1; i >= 0; i-- {
+		if layers[i].ContentDir == "" {
+			continue
+		}
+		dir := filepath.Join(append([]string{layers[i].ContentDir}, sub...)...)
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			out = append(out, dir)
+		}
+	}
+	return out
+}
+
+// joinPaths joins the non-empty lists of paths with the list separator.
+func joinPaths(lists ...[]string) string {
+	var all []string
+	for _, l := range lists {
+		for _, p := range l {
+			if p != "" {
+				all = append(all, p)
+			}
+		}
+	}
+	return strings.Join(all, string(os.PathListSeparator))
+}
+
 // environment builds a runtime process's variables (reference §2.1):
-// host basics, then the function's variables, its logging configuration and
-// per-invocation overrides, then Lambda's reserved variables, which a
-// function cannot override.
-func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[string]string) []string {
+// host basics, then the AWS credentials and endpoints, the function's
+// variables, its logging configuration and per-invocation overrides, then
+// Lambda's reserved variables, which a function cannot override.
+func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[string]string, extras instanceExtras) []string {
 	// Lambda's unreserved defaults (reference §2.1); the function's own
 	// variables override them. The X-Ray daemon address is Lambda's, so an
 	// X-Ray SDK configures itself as it would there (and, with no daemon,
@@ -169,19 +363,62 @@ func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[strin
 		"_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
 		"_AWS_XRAY_DAEMON_PORT":    "2000",
 	}
-	// LD_LIBRARY_PATH is left as the host has it: Lambda's points at the
-	// code's lib/ folder, but libraries built for Amazon Linux there would
-	// be loaded by the local node or python3 itself and could break it.
-	switch runtimeFamily(fn.Runtime) {
-	case "node":
-		// Modules at the task root resolve from handlers in subfolders.
-		vars["NODE_PATH"] = dirs.Node + ":" + fn.CodeDir
-	case "python":
-		vars["PYTHONPATH"] = dirs.Python
-	}
 	for _, k := range hostVariables {
 		if v, ok := os.LookupEnv(k); ok {
 			vars[k] = v
+		}
+	}
+	// Layers are found where Lambda extracts them into /opt: /opt/bin
+	// ends PATH and /opt/lib ends LD_LIBRARY_PATH. LD_LIBRARY_PATH is
+	// otherwise left as the host has it: Lambda's points at the code's
+	// lib/ folder, but libraries built for Amazon Linux there would be
+	// loaded by the local node or python3 itself and could break it.
+	if bins := layerFolders(fn.Layers, "bin"); len(bins) > 0 {
+		vars["PATH"] = joinPaths([]string{vars["PATH"]}, bins)
+	}
+	if libs := layerFolders(fn.Layers, "lib"); len(libs) > 0 {
+		vars["LD_LIBRARY_PATH"] = joinPaths([]string{vars["LD_LIBRARY_PATH"]}, libs)
+	}
+	if vars["LD_LIBRARY_PATH"] == "" {
+		delete(vars, "LD_LIBRARY_PATH")
+	}
+	switch runtimeFamily(fn.Runtime) {
+	case "node":
+		// Lambda's NODE_PATH: /opt/nodejs/nodeNN/node_modules,
+		// /opt/nodejs/node_modules, /var/runtime/node_modules (the AWS
+		// SDK), /var/runtime, /var/task (modules at the task root resolve
+		// from handlers in subfolders).
+		major := "node" + declaredVersion(fn.Runtime)
+		vars["NODE_PATH"] = joinPaths(
+			layerFolders(fn.Layers, "nodejs", major, "node_modules"),
+			layerFolders(fn.Layers, "nodejs", "node_modules"),
+			[]string{extras.sdkModules, dirs.Node, fn.CodeDir})
+	case "python":
+		vars["PYTHONPATH"] = dirs.Python
+		// The bootstrap puts these right after the task root, as Lambda's
+		// does with /opt/python/lib/pythonX.Y/site-packages and /opt/python.
+		version := declaredVersion(fn.Runtime)
+		if paths := joinPaths(
+			layerFolders(fn.Layers, "python", "lib", "python"+version, "site-packages"),
+			layerFolders(fn.Layers, "python")); paths != "" {
+			vars[pythonLayerPathsVar] = paths
+		}
+	}
+	if mounts := mountMap(fn.FileSystems); mounts != "" {
+		vars[mountsVar] = mounts
+	}
+	if extras.aws != nil {
+		for k, v := range extras.aws {
+			vars[k] = v
+		}
+	} else {
+		for _, k := range hostAWSVariables {
+			if v, ok := os.LookupEnv(k); ok {
+				vars[k] = v
+			}
+		}
+		if vars["AWS_ACCESS_KEY_ID"] == "" && vars["AWS_PROFILE"] == "" {
+			vars["AWS_EC2_METADATA_DISABLED"] = "true"
 		}
 	}
 	for k, v := range fn.Environment {
@@ -198,10 +435,11 @@ func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[strin
 	for k, v := range overrides {
 		vars[k] = v
 	}
+	region := fn.AWSRegion()
 	reserved := map[string]string{
 		"_HANDLER":                        fn.Handler,
-		"AWS_REGION":                      lambdadeck.DefaultRegion,
-		"AWS_DEFAULT_REGION":              lambdadeck.DefaultRegion,
+		"AWS_REGION":                      region,
+		"AWS_DEFAULT_REGION":              region,
 		"AWS_LAMBDA_FUNCTION_NAME":        fn.Name,
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(fn.MemoryMB),
 		"AWS_LAMBDA_FUNCTION_VERSION":     lambdadeck.LatestVersion,
@@ -236,6 +474,22 @@ func environment(fn lambdadeck.Function, dirs runtimes.Dirs, overrides map[strin
 	return env
 }
 
+// mountMap is the JSON object of mount points and the folders that serve
+// them, for the bootstraps; empty when none is mapped.
+func mountMap(fss []lambdadeck.FileSystem) string {
+	m := map[string]string{}
+	for _, fs := range fss {
+		if fs.LocalDir != "" {
+			m[fs.LocalMountPath] = fs.LocalDir
+		}
+	}
+	if len(m) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
 // checkOverride refuses a per-invocation override that Lambda reserves (it
 // would be silently ignored) or that changes what code the runtime loads:
 // overrides come from the browser and the API, and nothing there may change
@@ -248,7 +502,7 @@ func checkOverride(name string) error {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s is reserved by Lambda and cannot be overridden", name)
 	}
 	switch {
-	case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"):
+	case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"), strings.HasPrefix(name, "_LAMBDADECK_"):
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s changes what code runs and can only be set in the template", name)
 	}
 	switch name {
@@ -274,7 +528,18 @@ func reservedVariable(name string) bool {
 // LocalRuntime says which local executable serves fn's declared runtime
 // ("node v20.20.2 at /usr/bin/node"), and warns when its version is not the
 // declared one: a handler may then behave differently here than on Lambda.
+//
+// The warning also carries the note that AWS has deprecated the runtime,
+// when it has (sam.DeprecationNote).
 func (iv *Invoker) LocalRuntime(fn lambdadeck.Function) (description, warning string) {
+	description, warning = iv.localRuntime(fn)
+	if note := sam.DeprecationNote(fn.Runtime, time.Now()); note != "" {
+		warning = strings.TrimSpace(warning + " " + note[:1] + note[1:] + ".")
+	}
+	return description, warning
+}
+
+func (iv *Invoker) localRuntime(fn lambdadeck.Function) (description, warning string) {
 	switch runtimeFamily(fn.Runtime) {
 	case "node", "python":
 		it := iv.Interpreter(fn)
@@ -283,7 +548,7 @@ func (iv *Invoker) LocalRuntime(fn lambdadeck.Function) (description, warning st
 		}
 		description = it.Version + " at " + it.Path
 		if want, got := declaredVersion(fn.Runtime), localVersion(runtimeFamily(fn.Runtime), it.Version); want != "" && got != want {
-			warning = fmt.Sprintf("%s is declared, but the local interpreter is %s: behaviour may differ from Lambda", fn.Runtime, it.Version)
+			warning = fmt.Sprintf("%s is declared, but the local interpreter is %s (%s): behaviour may differ from Lambda.", fn.Runtime, it.Version, it.Path)
 		}
 		return description, warning
 	case "provided":
@@ -315,4 +580,16 @@ func localVersion(family, version string) string {
 		return parts[0] + "." + parts[1]
 	}
 	return version
+}
+
+// extras gathers what a new instance of fn gets beyond its configuration.
+func (iv *Invoker) extras(fn lambdadeck.Function, in *instance) instanceExtras {
+	var x instanceExtras
+	if iv.cfg.AWS != nil {
+		x.aws = iv.cfg.AWS.Variables(context.Background())
+	}
+	if runtimeFamily(fn.Runtime) == "node" {
+		x.sdkModules = iv.nodeSDK(fn, in)
+	}
+	return x
 }

@@ -85,7 +85,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 			fn.CodeDir = spec.codeDir
 			in.fn.CodeDir = spec.codeDir
 		}
-		env := environment(fn, iv.dirs, req.Env)
+		env := environment(fn, iv.dirs, req.Env, iv.extras(fn, in))
 		in.launch = spec
 		callStart = time.Now()
 		if err := checkEntrypoint(spec); err != nil {

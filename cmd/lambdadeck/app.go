@@ -14,6 +14,8 @@ import (
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/examples"
 	"github.com/lambdadeck/lambdadeck/invoker"
+	"github.com/lambdadeck/lambdadeck/invoker/awsenv"
+	"github.com/lambdadeck/lambdadeck/invoker/expect"
 	"github.com/lambdadeck/lambdadeck/invoker/sam"
 	"github.com/lambdadeck/lambdadeck/store"
 )
@@ -30,6 +32,61 @@ type commonFlags struct {
 	db       string
 	stateDir string
 	verbose  bool
+	aws      *awsFlags // nil for commands that run no function
+}
+
+// awsFlags are the flags of commands that run functions: what the
+// runtime and AWS look like to handlers.
+type awsFlags struct {
+	profile    string
+	region     string
+	endpoints  keyValueFlag
+	envVars    string
+	parameters listFlag
+	layerDirs  keyValueFlag
+	mounts     keyValueFlag
+}
+
+// registerAWS adds the flags of commands that run functions.
+func (c *commonFlags) registerAWS(fs *flag.FlagSet) {
+	c.aws = &awsFlags{endpoints: keyValueFlag{}, layerDirs: keyValueFlag{}, mounts: keyValueFlag{}}
+	f := c.aws
+	fs.StringVar(&f.profile, "profile", "", "the AWS `profile` whose credentials and Region handlers get (default: AWS_PROFILE, else default)")
+	fs.StringVar(&f.region, "region", "", "the AWS `Region` handlers run in (default: the profile's, else "+lambdadeck.DefaultRegion+")")
+	fs.Var(&f.endpoints, "aws-endpoint", "send a service's SDK calls to a local stand-in: `SERVICE=URL` (dynamodb=http://127.0.0.1:8000; repeatable)")
+	fs.StringVar(&f.envVars, "env-vars", "", "function variables from a SAM-style JSON `file` ({\"FunctionLogicalIDOrName\": {\"KEY\": \"VALUE\"}, \"Parameters\": {...}})")
+	fs.Var(&f.parameters, "parameter-overrides", "template parameters, or stand-ins for a deployed stack's values: `Key=Value` (Table=orders, Table.Arn=arn:...; repeatable)")
+	fs.Var(&f.layerDirs, "layer-dir", "a local copy of a layer the template gives by ARN (or a LayerVersion's logical ID): `ARN=FOLDER` (repeatable)")
+	fs.Var(&f.mounts, "mount", "serve a FileSystemConfigs mount from a local folder: `/mnt/PATH=FOLDER` (repeatable)")
+}
+
+// keyValueFlag collects repeated KEY=VALUE flags.
+type keyValueFlag map[string]string
+
+func (f keyValueFlag) String() string { return "" }
+
+func (f keyValueFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	if strings.HasPrefix(k, "http:") || strings.HasPrefix(k, "https:") {
+		// --aws-endpoint URL alone, for every service
+		f[""] = v
+		return nil
+	}
+	f[k] = val
+	return nil
+}
+
+// listFlag collects repeated flags.
+type listFlag []string
+
+func (f *listFlag) String() string { return strings.Join(*f, " ") }
+
+func (f *listFlag) Set(v string) error {
+	*f = append(*f, v)
+	return nil
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -85,6 +142,8 @@ type project struct {
 	builtIn      bool
 	functions    []lambdadeck.Function
 	warnings     []string
+	options      sam.Options // how the template is loaded, again on reload
+	aws          *awsenv.Env // nil for commands that run no function
 }
 
 // loadProject loads the template named by -t, the one in the working
@@ -103,11 +162,72 @@ func (c *commonFlags) loadProject() (*project, error) {
 			builtIn = true
 		}
 	}
-	tpl, err := sam.Load(path)
+	p := &project{}
+	if c.aws != nil {
+		if err := c.aws.apply(p, path); err != nil {
+			return nil, err
+		}
+	}
+	tpl, err := sam.LoadWith(path, p.options)
 	if err != nil {
 		return nil, err
 	}
-	return &project{templatePath: tpl.Path, builtIn: builtIn, functions: tpl.Functions, warnings: tpl.Warnings}, nil
+	p.templatePath, p.builtIn, p.functions, p.warnings = tpl.Path, builtIn, tpl.Functions, tpl.Warnings
+	return p, nil
+}
+
+// apply reads the AWS flags, and the "$aws" entry of lambdadeck.env.json
+// beside the template, into p's template options and AWS environment.
+func (f *awsFlags) apply(p *project, templatePath string) error {
+	proj, err := awsenv.ReadProject(expect.EnvironmentFile(templatePath))
+	if err != nil {
+		return err
+	}
+	endpoints := map[string]string{}
+	for k, v := range f.endpoints {
+		service, url, err := awsenv.ParseEndpoint(k + "=" + v)
+		if k == "" {
+			service, url, err = awsenv.ParseEndpoint(v)
+		}
+		if err != nil {
+			return err
+		}
+		endpoints[service] = url
+	}
+	opts := proj.Merge(awsenv.Options{Profile: f.profile, Region: f.region, Endpoints: endpoints})
+	if p.aws, err = awsenv.New(context.Background(), opts); err != nil {
+		return err
+	}
+	p.options.Region = p.aws.Region()
+	if p.options.Parameters, err = sam.ParseParameterOverrides(f.parameters); err != nil {
+		return err
+	}
+	if f.envVars != "" {
+		if p.options.EnvVars, err = sam.ReadEnvVars(f.envVars); err != nil {
+			return err
+		}
+	}
+	if p.options.LayerDirs, err = absoluteFolders("--layer-dir", f.layerDirs); err != nil {
+		return err
+	}
+	p.options.Mounts, err = absoluteFolders("--mount", f.mounts)
+	return err
+}
+
+// absoluteFolders makes the folders of KEY=FOLDER flags absolute.
+func absoluteFolders(flagName string, m map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range m {
+		if v == "" {
+			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s %s= names no folder", flagName, k)
+		}
+		abs, err := filepath.Abs(v)
+		if err != nil {
+			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s %s=%s: %v", flagName, k, v, err)
+		}
+		out[k] = abs
+	}
+	return out, nil
 }
 
 // openParts opens the store and the invoker for p.
@@ -118,7 +238,7 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 	if err != nil {
 		return nil, nil, err
 	}
-	iv, err := invoker.New(invoker.Config{
+	cfg := invoker.Config{
 		Functions:        p.functions,
 		Recorder:         db,
 		StateDir:         c.stateDirectory(),
@@ -126,7 +246,11 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 		Logger:           logger,
 		TemplatePath:     p.templatePath,
 		OnTemplateChange: onTemplateChange,
-	})
+	}
+	if p.aws != nil {
+		cfg.AWS = p.aws
+	}
+	iv, err := invoker.New(cfg)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -12,7 +12,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/invoker/expect"
+	"github.com/lambdadeck/lambdadeck/invoker/sam"
 	"github.com/lambdadeck/lambdadeck/store"
 )
 
@@ -47,7 +49,7 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 	fs.StringVar(eventFile, "e", "", "same as --event")
 	env := envFlag{}
 	fs.Var(env, "env", "set an environment variable for this invocation (`KEY=VALUE`, repeatable)")
-	envVars := fs.String("env-vars", "", "environment overrides from a SAM-style JSON `file` ({\"Function\":{\"KEY\":\"VALUE\"}} or {\"Parameters\":{...}})")
+	c.registerAWS(fs)
 	clientContext := fs.String("client-context", "", "client context JSON `file` passed as context.clientContext")
 	quiet := fs.Bool("quiet", false, "do not print the log on stderr")
 	fixtureName := fs.String("fixture", "", "run the saved fixture `NAME` (the function's, else a shared one): its event, overrides and expectation")
@@ -92,17 +94,6 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 			return a.fail(err)
 		}
 	}
-	if *envVars != "" {
-		fileEnv, err := readEnvVarsFile(*envVars, name)
-		if err != nil {
-			return a.fail(err)
-		}
-		for k, v := range fileEnv {
-			if _, set := env[k]; !set {
-				env[k] = v
-			}
-		}
-	}
 
 	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil)
 	if err != nil {
@@ -140,12 +131,26 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 			return a.fail(err)
 		}
 	}
+	fn, err := iv.Function(name)
+	if err != nil {
+		return a.fail(err)
+	}
+	if !*quiet {
+		for _, w := range sam.WarningsAbout(p.warnings, fn) {
+			fmt.Fprintf(a.Stderr, "lambdadeck: warning: %s\n", w)
+		}
+		if _, w := iv.LocalRuntime(fn); w != "" {
+			fmt.Fprintf(a.Stderr, "lambdadeck: note: %s\n", w)
+		}
+	}
 	inv, err := iv.Invoke(ctx, req)
 	if err != nil {
 		return a.fail(err)
 	}
 	if !*quiet {
-		fmt.Fprint(a.Stderr, inv.Logs)
+		// Multi-line records are joined with \r, as CloudWatch keeps them;
+		// a terminal would write each line over the last.
+		fmt.Fprint(a.Stderr, invoker.TerminalLogs(inv.Logs))
 	}
 	if fixture != nil && !expect.Empty(fixture.Expectation) {
 		result := expect.Evaluate(fixture.Expectation, inv)
@@ -211,34 +216,6 @@ func lineColumn(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-// readEnvVarsFile reads SAM's --env-vars format: {"FunctionName": {...}}
-// for one function and {"Parameters": {...}} for all.
-func readEnvVarsFile(file, function string) (map[string]string, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "cannot read %s: %v", file, err)
-	}
-	var doc map[string]map[string]any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s is not SAM's env-vars JSON ({\"Function\": {\"KEY\": \"VALUE\"}}): %v", file, err)
-	}
-	out := map[string]string{}
-	for _, section := range []string{"Parameters", function} {
-		for k, v := range doc[section] {
-			switch v := v.(type) {
-			case string:
-				out[k] = v
-			case nil:
-				out[k] = ""
-			default:
-				b, _ := json.Marshal(v)
-				out[k] = string(b)
-			}
-		}
-	}
-	return out, nil
-}
-
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
@@ -249,6 +226,7 @@ func (a *App) Functions(ctx context.Context, args []string) int {
 	var c commonFlags
 	fs := a.newFlagSet("functions", "lambdadeck functions [-t template.yaml]")
 	c.register(fs)
+	c.registerAWS(fs)
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
 	}

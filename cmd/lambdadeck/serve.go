@@ -22,6 +22,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	var c commonFlags
 	fs := a.newFlagSet("serve", "lambdadeck serve [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]")
 	c.register(fs)
+	c.registerAWS(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
 	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
@@ -43,7 +44,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		iv  *invoker.Invoker
 		db  *store.DB
 	)
-	reloadTemplate := func() { a.reloadTemplate(p.templatePath, logger, iv, srv) }
+	reloadTemplate := func() { a.reloadTemplate(p.templatePath, p.options, logger, iv, srv) }
 	db, iv, err = a.openParts(ctx, &c, p, logger, reloadTemplate)
 	if err != nil {
 		return a.fail(err)
@@ -98,8 +99,8 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 // invoker, which restarts only the functions whose configuration changed. A
 // template that does not load (half-saved, broken YAML) keeps the previous
 // functions running, and the dashboard says why.
-func (a *App) reloadTemplate(path string, logger *slog.Logger, iv *invoker.Invoker, srv *web.Server) {
-	tpl, err := sam.Load(path)
+func (a *App) reloadTemplate(path string, opts sam.Options, logger *slog.Logger, iv *invoker.Invoker, srv *web.Server) {
+	tpl, err := sam.LoadWith(path, opts)
 	if err == nil {
 		var changed []string
 		changed, err = iv.Reload(tpl.Functions)

@@ -193,6 +193,9 @@ func ReadEnvironmentFile(path string) (map[string]map[string]string, error) {
 	}
 	envs := make(map[string]map[string]string, len(doc))
 	for name, vars := range doc {
+		if strings.HasPrefix(name, "$") {
+			continue // reserved for lambdadeck's own settings ("$aws")
+		}
 		if !lambdadeck.ValidVariableName(name) {
 			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "%s: %q is not a valid environment name", path, name)
 		}

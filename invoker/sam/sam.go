@@ -82,6 +82,8 @@ type Options struct {
 	// Mounts maps a FileSystemConfigs LocalMountPath (/mnt/data) to an
 	// absolute local folder that serves it.
 	Mounts map[string]string
+	// EnvVars are the variables of an --env-vars file.
+	EnvVars EnvVars
 }
 
 // Load reads and parses the template at path; relative code paths are
@@ -222,6 +224,7 @@ func (l *loader) load(name string) (*Template, error) {
 				name, a.LogicalID, b.LogicalID, a.Name)
 		}
 	}
+	l.applyEnvVars(t.Functions)
 	l.unusedOptions()
 	t.Warnings = append(l.warnings, l.resolver.warnings()...)
 	return t, nil

@@ -4,11 +4,14 @@
 // from the Runtime API at AWS_LAMBDA_RUNTIME_API, as AWS Lambda's own Node.js
 // runtime does. It needs nothing beyond Node's standard library.
 
+import * as nodeModule from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BeforeExitListener } from './context.mjs';
 import { CallbackHandlerDeprecated, UnhandledPromiseRejection } from './errors.mjs';
 import { handlerMetadata, installAwsLambdaGlobal, loadHandler } from './handler.mjs';
 import { Logger, writeAll } from './logging.mjs';
+import { installMounts } from './mounts.mjs';
 import { EXIT_UNCAUGHT_EXCEPTION, EXIT_UNHANDLED_REJECTION, Runtime } from './runtime.mjs';
 import { RuntimeClient } from './runtime-client.mjs';
 
@@ -41,8 +44,26 @@ function errorOnDeprecatedCallback(metadata) {
   }
 }
 
+/**
+ * registerResolveHook makes ES module imports search NODE_PATH's layer and
+ * runtime-provided SDK folders, as Lambda's Node.js 18+ runtimes do
+ * (resolve-hook.mjs). It needs module.register (Node.js 18.19, 20.6 and
+ * later); it is skipped when NODE_PATH holds nothing beyond the runtime and
+ * task root folders, which ES modules reach without it.
+ */
+function registerResolveHook(env) {
+  const own = new Set([env.LAMBDA_RUNTIME_DIR, env.LAMBDA_TASK_ROOT]);
+  const folders = (env.NODE_PATH ?? '').split(path.delimiter).filter((f) => f && !own.has(f));
+  if (folders.length === 0 || typeof nodeModule.register !== 'function') {
+    return;
+  }
+  nodeModule.register('./resolve-hook.mjs', import.meta.url, { data: { folders } });
+}
+
 async function main() {
   const env = process.env;
+  installMounts(env, '_LAMBDADECK_MOUNTS');
+  registerResolveHook(env);
   const legacy = declaredNodeMajor(env.AWS_EXECUTION_ENV) < 24;
 
   const logger = new Logger(env);

@@ -13,12 +13,18 @@ import sys
 # The runtime's own modules are imported while this script's folder is still
 # sys.path[0]; afterwards the folder leaves sys.path so that the user's code
 # resolves imports exactly as on Lambda, task root first.
-from lambdadeck_runtime import runtime
+from lambdadeck_runtime import mounts, runtime
 
 
 def _main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     sys.path[0] = task_root
+    # Layers come right after the task root, as Lambda's
+    # /opt/python/lib/pythonX.Y/site-packages and /opt/python do.
+    layers = os.environ.pop("_LAMBDADECK_PYTHON_LAYERS", "")
+    if layers:
+        sys.path[1:1] = [p for p in layers.split(os.pathsep) if p]
+    mounts.install("_LAMBDADECK_MOUNTS")
     runtime.main(task_root, os.environ.get("_HANDLER", ""))
 
 

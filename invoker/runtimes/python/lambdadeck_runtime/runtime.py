@@ -65,7 +65,7 @@ def load_handler(handler_name):
     except ImportError as e:
         raise faults.Fault(
             faults.IMPORT_MODULE_ERROR,
-            "Unable to import module '%s': %s" % (module_name, e),
+            "Unable to import module '%s': %s%s" % (module_name, e, _provided_hint(e)),
         )
     except SyntaxError as e:
         trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
@@ -81,6 +81,23 @@ def load_handler(handler_name):
             faults.HANDLER_NOT_FOUND,
             "Handler '%s' missing on module '%s'" % (function_name, module_name),
         )
+
+
+# Modules Lambda's Python runtimes provide without the function listing them.
+_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3")
+
+
+def _provided_hint(error):
+    """_provided_hint explains a missing module that Lambda's runtime would
+    have provided: here it comes from the interpreter's own site-packages."""
+    name = (getattr(error, "name", None) or "").split(".")[0]
+    if name not in _PROVIDED:
+        return ""
+    return (
+        " (lambdadeck: %s is provided by Lambda's Python runtime, but not installed for %s; "
+        "install it with `%s -m pip install boto3`, or add it to the function's requirements.txt)"
+        % (name, sys.executable, sys.executable)
+    )
 
 
 def _init(client, logs, encoder, handler_name):
