@@ -534,7 +534,7 @@ func reservedVariable(name string) bool {
 func (iv *Invoker) LocalRuntime(fn lambdadeck.Function) (description, warning string) {
 	description, warning = iv.localRuntime(fn)
 	if note := sam.DeprecationNote(fn.Runtime, time.Now()); note != "" {
-		warning = strings.TrimSpace(warning + " " + note[:1] + note[1:] + ".")
+		warning = strings.TrimSpace(warning + " " + note + ".")
 	}
 	return description, warning
 }

@@ -3,8 +3,6 @@ package invoker
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -428,10 +426,6 @@ exports.handler = async () => ({
   region: process.env.AWS_REGION, profile: process.env.AWS_PROFILE ?? null,
 });`
 
-func sha(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
-}
 
 func TestNoCredentialsDisablesMetadata(t *testing.T) {
 	requireNode(t)

@@ -37,6 +37,12 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	for _, w := range p.warnings {
 		logger.Warn("template: " + w)
 	}
+	if p.aws != nil {
+		logger.Info("handlers run in " + p.aws.Region() + " with " + p.aws.Status(ctx))
+		for _, e := range p.aws.Describe() {
+			logger.Info("AWS endpoint for handlers: " + e)
+		}
+	}
 	// The template's changes reach the dashboard once it exists; the
 	// watcher that calls this starts after it does.
 	var (
