@@ -426,7 +426,6 @@ exports.handler = async () => ({
   region: process.env.AWS_REGION, profile: process.env.AWS_PROFILE ?? null,
 });`
 
-
 func TestNoCredentialsDisablesMetadata(t *testing.T) {
 	requireNode(t)
 	fn := nodeFunction(t, "creds", "index.handler", map[string]string{"index.js": credentialsHandler})
