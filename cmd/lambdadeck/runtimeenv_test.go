@@ -101,7 +101,7 @@ func TestCredentialsFromProfile(t *testing.T) {
 
 	// Nothing the dashboard shows or the database keeps holds them.
 	base := startServer(t, "--profile", "dev")
-	body := apiInvoke(t, base, "creds", `{}`)
+	body := apiInvoke(t, base, "CredsFunction", `{}`) // by logical ID
 	if !strings.Contains(body, "AKIAPROFILEDEV") {
 		t.Fatalf("API invoke: %s", body)
 	}

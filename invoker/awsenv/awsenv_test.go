@@ -98,3 +98,30 @@ func TestVariablesFromStaticCredentials(t *testing.T) {
 		t.Errorf("status %q", env.Status(t.Context()))
 	}
 }
+
+// TestExpiredCredentialsAreRefreshed: credentials that expire are fetched
+// again for the next instance (credential_process gives new ones each time).
+func TestExpiredCredentialsAreRefreshed(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "creds.sh")
+	os.WriteFile(script, []byte(`#!/bin/sh
+n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$0.count"
+printf '{"Version":1,"AccessKeyId":"AKIAPROC%s","SecretAccessKey":"x","SessionToken":"t","Expiration":"2000-01-01T00:00:00Z"}' $n
+`), 0o755)
+	os.WriteFile(filepath.Join(dir, "config"), []byte("[profile proc]\ncredential_process = "+script+"\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	env, err := New(t.Context(), Options{Profile: "proc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := env.Variables(t.Context())["AWS_ACCESS_KEY_ID"]
+	second := env.Variables(t.Context())["AWS_ACCESS_KEY_ID"]
+	if first != "AKIAPROC1" || second != "AKIAPROC2" {
+		t.Errorf("keys %q then %q, want AKIAPROC1 then AKIAPROC2", first, second)
+	}
+}
