@@ -101,6 +101,13 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 	}
 	defer db.Close()
 	defer iv.Close()
+	// The function may be named by its logical ID: fixtures and the record
+	// know it by its name.
+	fn, err := iv.Function(name)
+	if err != nil {
+		return a.fail(err)
+	}
+	name, req.Function = fn.Name, fn.Name
 	var fixture *lambdadeck.Fixture
 	if *fixtureName != "" {
 		if fixture, err = findFixture(ctx, db, name, *fixtureName); err != nil {
@@ -130,10 +137,6 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		if req.Event, err = expect.Expand(req.Event, vars); err != nil {
 			return a.fail(err)
 		}
-	}
-	fn, err := iv.Function(name)
-	if err != nil {
-		return a.fail(err)
 	}
 	if !*quiet {
 		for _, w := range sam.WarningsAbout(p.warnings, fn) {

@@ -48,9 +48,11 @@ func (a *App) Test(ctx context.Context, args []string) int {
 	defer iv.Close()
 
 	if *function != "" {
-		if _, err := iv.Function(*function); err != nil {
+		fn, err := iv.Function(*function)
+		if err != nil {
 			return a.fail(err)
 		}
+		*function = fn.Name // a logical ID names the function too
 	}
 	vars, err := environmentVariables(ctx, db, p.templatePath, *envName)
 	if err != nil {
