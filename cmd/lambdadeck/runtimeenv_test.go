@@ -245,3 +245,65 @@ func TestInvokeStandInsEnvVarsAndEndpoints(t *testing.T) {
 		t.Errorf("misspelt: exit %d\n%s", code, stderr)
 	}
 }
+
+const layersProject = `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Layers: [!Ref NodeLibs]
+Resources:
+  NodeLibs:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: layers/node/, CompatibleRuntimes: [nodejs22.x]}
+  PyLibs:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: layers/py}
+  NodeFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      CodeUri: node/
+      FileSystemConfigs:
+        - Arn: arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123
+          LocalMountPath: /mnt/shared
+  PyFn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.11
+      Handler: app.handler
+      Code: py/
+      Layers: [!Ref PyLibs]
+`
+
+// TestLayersAndMountFromTemplate: a Node.js and a Python layer of the
+// template, and a file system served from a local folder, reach handlers.
+func TestLayersAndMountFromTemplate(t *testing.T) {
+	requireRuntimes(t)
+	clearAWSEnv(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeFiles(t, dir, map[string]string{
+		"template.yaml": layersProject,
+		"layers/node/nodejs/node_modules/greet/index.js": `module.exports = (n) => "hello " + n + " from a layer";`,
+		"layers/py/python/greet_py.py":                   "def greet(n):\n    return 'hello %s from a python layer' % n\n",
+		"node/index.mjs": `import greet from 'greet';
+import { readFileSync } from 'node:fs';
+export const handler = async () => ({ greeting: greet('node'), shared: readFileSync('/mnt/shared/note.txt', 'utf8') });`,
+		"py/app.py":          "import greet_py\ndef handler(event, context):\n    return greet_py.greet('python')\n",
+		"local-efs/note.txt": "from the local folder",
+	})
+	code, stdout, stderr := run(t, "", "invoke", "NodeFn", "--mount", "/mnt/shared=local-efs")
+	if code != exitOK || stdout != `{"greeting":"hello node from a layer","shared":"from the local folder"}` {
+		t.Errorf("node: exit %d %s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, "", "invoke", "PyFn")
+	if code != exitOK || stdout != `"hello python from a python layer"` {
+		t.Errorf("python: exit %d %s\n%s", code, stdout, stderr)
+	}
+	// Without --mount, the mount is a warning naming the flag.
+	code, _, stderr = run(t, "", "invoke", "NodeFn")
+	if code != exitFunction || !strings.Contains(stderr, "FileSystemConfigs mounts a file system at /mnt/shared") ||
+		!strings.Contains(stderr, "--mount /mnt/shared=FOLDER") {
+		t.Errorf("without --mount: exit %d\n%s", code, stderr)
+	}
+}
