@@ -160,6 +160,10 @@ func checkNodeOutcome(t *testing.T, inv *lambdadeck.Invocation, want nodeOutcome
 
 const nodeCJSHandler = `exports.handler = async () => "cjs";`
 
+// nodeRetrievingProblem is the message Lambda's client posts for an error
+// whose name, message or stack it cannot read as strings.
+const nodeRetrievingProblem = "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack"
+
 func TestNodeHandlerResolution(t *testing.T) {
 	requireNode(t)
 	cases := []struct {
@@ -320,6 +324,22 @@ func TestNodeInvocationSemantics(t *testing.T) {
 			nodeOutcome{errorType: "MyErr", errorMessage: "mine"}},
 		{"Error-like object", `exports.handler = async () => { throw { name: "Like", message: "alike", stack: "Like: alike\n    at x" }; };`,
 			nodeOutcome{errorType: "Like", errorMessage: "alike"}},
+		// Lambda's client reads error.stack.replace and error.name?.replace:
+		// an Error without a stack, or whose name is not a string, fails
+		// there and takes its "problem while retrieving" answer.
+		{"rejected Error without a stack", `exports.handler = async () => { const e = new Error("no stack"); delete e.stack; throw e; };`,
+			nodeOutcome{errorType: "handled", errorMessage: nodeRetrievingProblem,
+				logs: []string{"\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"no stack\"}\n"}}},
+		{"callback with an Error whose name is a number", `exports.handler = (e, ctx, cb) => cb(Object.assign(new Error("numbered"), { name: 42 }));`,
+			nodeOutcome{errorType: "handled", errorMessage: nodeRetrievingProblem,
+				logs: []string{"\tERROR\tInvoke Error \t{\"errorType\":42,\"errorMessage\":\"numbered\",\"name\":42,\"stack\":[\"42: numbered\","}}},
+		// JSON.stringify gives no text at all for a function or a symbol;
+		// Lambda's native Runtime API binding refuses that body.
+		{"resolves to a function", `exports.handler = async () => () => 1;`,
+			nodeOutcome{errorType: "TypeError", errorMessage: "Wrong arguments",
+				logs: []string{"\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\",\"errorMessage\":\"Wrong arguments\""}}},
+		{"context.succeed with a symbol", `exports.handler = (e, ctx) => ctx.succeed(Symbol("s"));`,
+			nodeOutcome{errorType: "TypeError", errorMessage: "Wrong arguments"}},
 		{"event is parsed JSON", `exports.handler = async (e) => typeof e + ":" + e.a;`,
 			nodeOutcome{payload: `"object:1"`}},
 		{"console.log before and after the result is in the log",
@@ -328,7 +348,7 @@ func TestNodeInvocationSemantics(t *testing.T) {
 	}
 	var fns []lambdadeck.Function
 	for i, c := range cases {
-		fns = append(fns, nodeFunction(t, "sem"+string(rune('a'+i)), "index.handler", map[string]string{"index.js": c.code}))
+		fns = append(fns, nodeFunction(t, "sem"+strconv.Itoa(i), "index.handler", map[string]string{"index.js": c.code}))
 	}
 	iv := nodeInvoker(t, fns...)
 	for i, c := range cases {
@@ -359,10 +379,12 @@ func TestNodeErrorPayloads(t *testing.T) {
 			regexp.MustCompile(`^\{"errorType":"string","errorMessage":"handled","trace":\[\]\}$`)},
 		{"rejected number", `exports.handler = async () => { throw 7; };`,
 			regexp.MustCompile(`^\{"errorType":"number","errorMessage":"7","trace":\[\]\}$`)},
+		{"Error without a stack", `exports.handler = async () => { const e = new TypeError("t"); e.stack = undefined; throw e; };`,
+			regexp.MustCompile(`^\{"errorType":"handled","errorMessage":"` + regexp.QuoteMeta(nodeRetrievingProblem) + `"\}$`)},
 	}
 	var fns []lambdadeck.Function
 	for i, c := range cases {
-		fns = append(fns, nodeFunction(t, "payload"+string(rune('a'+i)), "index.handler", map[string]string{"index.js": c.code}))
+		fns = append(fns, nodeFunction(t, "payload"+strconv.Itoa(i), "index.handler", map[string]string{"index.js": c.code}))
 	}
 	iv := nodeInvoker(t, fns...)
 	for i, c := range cases {
@@ -772,6 +794,12 @@ func TestNode24(t *testing.T) {
 			nodeOutcome{errorType: "Runtime.HandlerNotFound", logs: []string{"\tERROR\tInit Error \t{\"errorType\":\"Runtime.HandlerNotFound\""}}},
 		{"no callback warning", `exports.handler = async (e) => 1;`,
 			nodeOutcome{payload: `1`, noLogs: []string{"AWS Lambda plans"}}},
+		// Node.js 24 treats unsettled streaming handlers as others: no wait
+		// for the timeout.
+		{"stream not ended", `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write("x"); });`,
+			nodeOutcome{errorType: "string", errorMessage: "Response stream is not finished."}},
+		{"streaming promise never settles", `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write("x"); await new Promise(() => {}); });`,
+			nodeOutcome{errorType: "Runtime.NodeJsExit"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -815,35 +843,59 @@ exports.handler = awslambda.streamifyResponse(async (event, stream) => {
   stream.end();
 });`, `{"statusCode":201,"headers":{"x-a":"b"}}` + "\x00\x00\x00\x00\x00\x00\x00\x00body",
 			"application/vnd.awslambda.http-integration-response", nodeOutcome{}},
-		{"non-async handler", `exports.handler = awslambda.streamifyResponse((event, stream) => { stream.end("x"); });`,
+		// Lambda's client runs a non-async streaming handler and logs the
+		// error; a response the handler already ended goes out as written.
+		{"non-async handler that ends its stream", `exports.handler = awslambda.streamifyResponse((event, stream) => { stream.write("wr"); stream.end("itten"); });`,
+			"written", "application/octet-stream", nodeOutcome{
+				logs: []string{"\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"Streaming does not support non-async handlers.\""}}},
+		{"non-async handler that leaves its stream open", `exports.handler = awslambda.streamifyResponse((event, stream) => { stream.write("x"); });`,
 			"", "", nodeOutcome{errorType: "string", errorMessage: "Streaming does not support non-async handlers.",
 				logs: []string{"\tERROR\tInvoke Error \t{\"errorType\":\"Error\",\"errorMessage\":\"Streaming does not support non-async handlers.\""}}},
 		{"error mid-stream", `exports.handler = awslambda.streamifyResponse(async (event, stream) => {
   stream.write("partial");
   throw new TypeError("mid-stream");
 });`, "", "", nodeOutcome{errorType: "TypeError", errorMessage: "mid-stream"}},
-		{"stream not ended", `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write("x"); });`,
-			"", "", nodeOutcome{errorType: "string", errorMessage: "Response stream is not finished."}},
+		{"error after end() is only logged", `exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream.end("done");
+  throw new TypeError("too late");
+});`, "done", "application/octet-stream", nodeOutcome{logs: []string{"\tERROR\tInvoke Error \t{\"errorType\":\"TypeError\",\"errorMessage\":\"too late\""}}},
+		{"stream ended after the handler resolved", `exports.handler = awslambda.streamifyResponse(async (event, stream) => {
+  stream.write("early ");
+  setTimeout(() => stream.end("late"), 50);
+});`, "early late", "application/octet-stream", nodeOutcome{}},
 		{"content type after the first write", `exports.handler = awslambda.streamifyResponse(async (event, stream) => {
   stream.write("x");
   stream.setContentType("text/plain");
 });`, "", "", nodeOutcome{errorType: "Runtime.InvalidStreamingOperation", errorMessage: "Cannot set content-type, too late."}},
+		// Node.js 22 and older: the open response keeps the runtime waiting,
+		// so a stream never ended runs into the timeout, as with Lambda's client.
+		{"stream never ended", `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write("x"); });`,
+			"", "", nodeOutcome{errorType: "Sandbox.Timedout", status: lambdadeck.StatusTimedOut}},
 		{"promise never settles", `exports.handler = awslambda.streamifyResponse(async (event, stream) => { stream.write("x"); await new Promise(() => {}); });`,
-			"", "", nodeOutcome{errorType: "Runtime.NodeJsExit"}},
+			"", "", nodeOutcome{errorType: "Sandbox.Timedout", status: lambdadeck.StatusTimedOut}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			fn := nodeFunction(t, "f", "index.handler", map[string]string{"index.js": c.code})
+			timesOut := c.want.status == lambdadeck.StatusTimedOut
+			fn := nodeFunction(t, "f", "index.handler", map[string]string{"index.js": c.code}, func(fn *lambdadeck.Function) {
+				if timesOut {
+					fn.Timeout = 2 * time.Second
+				}
+			})
 			iv := nodeInvoker(t, fn)
 			inv := nodeInvoke(t, iv, "f", `{}`)
 			if c.want.errorType != "" {
 				checkNodeOutcome(t, inv, c.want)
 			} else {
-				checkNodeOutcome(t, inv, nodeOutcome{payload: c.payload})
+				c.want.payload = c.payload
+				checkNodeOutcome(t, inv, c.want)
 				if inv.ContentType != c.contentType {
 					t.Errorf("content type = %q, want %q", inv.ContentType, c.contentType)
 				}
+			}
+			if timesOut {
+				return
 			}
 			// The instance serves the next invocation.
 			again := nodeInvoke(t, iv, "f", `{}`)

@@ -399,6 +399,47 @@ func TestPythonErrors(t *testing.T) {
 			},
 		},
 		{
+			// KeyboardInterrupt is no Exception: it leaves the runtime, as on
+			// Lambda, and Python's traceback shows the runtime's frames,
+			// named as Lambda's: main, run, handle_event_request.
+			name:        "KeyboardInterrupt ends the process with Lambda's frames below the handler",
+			files:       map[string]string{"app.py": "def handler(event, context):\n    raise KeyboardInterrupt\n"},
+			handler:     "app.handler",
+			wantStatus:  lambdadeck.StatusCrashed,
+			wantType:    "Runtime.ExitError",
+			wantMessage: "RequestId: {id} Error: Runtime exited with error: signal: interrupt",
+			check: func(t *testing.T, inv *lambdadeck.Invocation, dir string) {
+				start := strings.Index(inv.Logs, "Traceback (most recent call last):\n")
+				if start < 0 {
+					t.Fatalf("no traceback in the logs:\n%s", inv.Logs)
+				}
+				frames := regexp.MustCompile(`(?m)^  File "([^"]+)", line \d+, in (\S+)\n    (.*)\n`).FindAllStringSubmatch(inv.Logs[start:], -1)
+				// Lambda's: bootstrap.py <module> and main, awslambdaric's
+				// __main__.main, then bootstrap.run and handle_event_request,
+				// whose calls read as below.
+				var names []string
+				for _, f := range frames {
+					names = append(names, f[2])
+				}
+				if want := "<module> main main run handle_event_request handler"; strings.Join(names, " ") != want {
+					t.Errorf("traceback functions = %q, want %q", names, want)
+				}
+				if len(frames) == 6 {
+					for i, want := range map[int]string{0: "main()", 3: "handle_event_request(", 4: "response = request_handler(event, lambda_context)"} {
+						if frames[i][3] != want {
+							t.Errorf("frame %d (%s) runs %q, want %q", i, frames[i][2], frames[i][3], want)
+						}
+					}
+					if filepath.Base(frames[0][1]) != "bootstrap.py" {
+						t.Errorf("outermost frame is in %s, want the runtime's bootstrap.py", frames[0][1])
+					}
+				}
+				if !strings.Contains(inv.Logs, "  File \""+dir+"/app.py\", line 2, in handler\n    raise KeyboardInterrupt\nKeyboardInterrupt\n") {
+					t.Errorf("logs lack the handler's frame and the exception:\n%s", inv.Logs)
+				}
+			},
+		},
+		{
 			name:        "sys.exit(0) in the handler: the runtime exited without a reason",
 			files:       map[string]string{"app.py": "import sys\n\ndef handler(event, context):\n    print('leaving')\n    sys.exit(0)\n"},
 			handler:     "app.handler",
@@ -459,6 +500,91 @@ func TestPythonErrors(t *testing.T) {
 				tt.check(t, inv, dir)
 			}
 		})
+	}
+}
+
+// pyUnhandledWarning is the line Lambda's Python runtime logs (at WARNING)
+// before the record of an init error. Its message ends with a carriage
+// return, as Lambda's does.
+const pyUnhandledWarning = "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. " +
+	"However, in rare cases, a Lambda runtime update can cause unexpected function behavior. For functions using " +
+	"managed runtimes, runtime updates can be triggered by a function change, or can be applied automatically. To " +
+	"determine if the runtime has been updated, check the runtime version in the INIT_START log entry. If this error " +
+	"correlates with a change in the runtime version, you may be able to mitigate this error by temporarily rolling " +
+	"back to the previous runtime version. For more information, see " +
+	"https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+
+// TestPythonInitErrorLogLines checks, for each kind of init failure and both
+// log formats, the LAMBDA_WARNING line (ending with "\r", as Lambda's) and
+// the error record that follows it at once.
+func TestPythonInitErrorLogLines(t *testing.T) {
+	requirePython(t)
+	failures := []struct {
+		name      string
+		files     map[string]string
+		handler   string
+		errorType string
+		message   string // the start of the error message
+	}{
+		{"missing module", map[string]string{"app.py": ""}, "lambda_function.handler",
+			"Runtime.ImportModuleError", "Unable to import module 'lambda_function': No module named 'lambda_function'"},
+		{"missing dependency", map[string]string{"app.py": "import not_installed_anywhere\n"}, "app.handler",
+			"Runtime.ImportModuleError", "Unable to import module 'app': No module named 'not_installed_anywhere'"},
+		{"syntax error", map[string]string{"app.py": "def handler(event, context)\n    return 1\n"}, "app.handler",
+			"Runtime.UserCodeSyntaxError", "Syntax error in module 'app': expected ':' (app.py, line 1)"},
+		{"handler not found", map[string]string{"app.py": "def other(event, context):\n    return 1\n"}, "app.handler",
+			"Runtime.HandlerNotFound", "Handler 'handler' missing on module 'app'"},
+		{"handler module named as a built-in module", map[string]string{"app.py": ""}, "sys.handler",
+			"Runtime.BuiltInModuleConflict", "Cannot use built-in module sys as a handler module"},
+		{"exception raised at import", map[string]string{"app.py": "raise ValueError('bad config')\n"}, "app.handler",
+			"ValueError", "bad config"},
+	}
+	ts := `\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d`
+	formats := []struct {
+		name string
+		// line returns the expression for the warning line and the start of
+		// the error record after it.
+		line func(errorType, message string) string
+	}{
+		{"Text", func(errorType, message string) string {
+			return `(?m)^\[WARNING\]\t` + ts + `\.\d{3}Z\t\t` + regexp.QuoteMeta(pyUnhandledWarning) + `\n` +
+				regexp.QuoteMeta("[ERROR] "+errorType+": "+message)
+		}},
+		{"JSON", func(errorType, message string) string {
+			warning, _ := json.Marshal(pyUnhandledWarning)
+			return `(?m)^\{"timestamp": "` + ts + `Z", "level": "WARNING", "message": ` + regexp.QuoteMeta(string(warning)) +
+				`, "logger": "root", "requestId": ""\}\n` +
+				`\{"timestamp": "` + ts + `Z", "log_level": "ERROR", "errorMessage": "` + regexp.QuoteMeta(message)
+		}},
+	}
+	var fns []lambdadeck.Function
+	for _, format := range formats {
+		for i, f := range failures {
+			fn := pythonFunction(fmt.Sprintf("init-%s-%d", strings.ToLower(format.name), i), "", f.handler, pyWriteCode(t, f.files))
+			fn.Environment = map[string]string{"AWS_LAMBDA_LOG_FORMAT": format.name}
+			fns = append(fns, fn)
+		}
+	}
+	iv := pyStartInvoker(t, fns...)
+	n := 0
+	for _, format := range formats {
+		for _, f := range failures {
+			fn := fns[n]
+			n++
+			t.Run(format.name+"/"+f.name, func(t *testing.T) {
+				t.Parallel()
+				inv := pyInvoke(t, iv, lambdadeck.InvokeRequest{Function: fn.Name})
+				if inv.Error == nil || inv.Error.Type != f.errorType || !strings.HasPrefix(inv.Error.Message, f.message) {
+					t.Fatalf("error = %+v, want %s: %s...", inv.Error, f.errorType, f.message)
+				}
+				if want := regexp.MustCompile(format.line(f.errorType, f.message)); !want.MatchString(inv.Logs) {
+					t.Errorf("logs do not match %s:\n%q", want, inv.Logs)
+				}
+				if strings.Count(inv.Logs, "LAMBDA_WARNING") != 1 {
+					t.Errorf("want one LAMBDA_WARNING line:\n%q", inv.Logs)
+				}
+			})
+		}
 	}
 }
 
@@ -542,6 +668,7 @@ def handler(event, context):
         "trace_id": os.environ.get("_X_AMZN_TRACE_ID"),
         "sys_path_0": sys.path[0],
         "cwd": os.getcwd(),
+        "attributes": list(vars(context)),
     }
 `})
 	fn := pythonFunction("ctx", "", "app.handler", dir)
@@ -565,6 +692,7 @@ def handler(event, context):
 		TraceID            *string         `json:"trace_id"`
 		SysPath0           string          `json:"sys_path_0"`
 		Cwd                string          `json:"cwd"`
+		Attributes         []string        `json:"attributes"`
 	}
 	tests := []struct {
 		name              string
@@ -625,6 +753,12 @@ def handler(event, context):
 			}
 			if got.LogStreamName == "" {
 				t.Error("log_stream_name is empty")
+			}
+			// vars(context) as on Lambda, the private deadline included.
+			wantAttributes := "aws_request_id log_group_name log_stream_name function_name memory_limit_in_mb function_version " +
+				"invoked_function_arn tenant_id client_context identity _epoch_deadline_time_in_ms"
+			if strings.Join(got.Attributes, " ") != wantAttributes {
+				t.Errorf("vars(context) = %q, want %q", got.Attributes, wantAttributes)
 			}
 			if got.Remaining <= 0 || got.Remaining > 7000 {
 				t.Errorf("remaining = %d ms, want within the 7 s timeout", got.Remaining)

@@ -78,26 +78,28 @@ function isErrorLike(value) {
   );
 }
 
-// The Runtime API rejects header values with DEL; Lambda's client escapes it.
-const escapeDel = (text) => (typeof text === 'string' ? text.replace(/\x7F/g, '%7F') : text);
-
 /**
  * toRapidResponse returns the body Lambda posts to /error for a thrown value:
  * {errorType, errorMessage, trace} for errors, and the typeof and String of
- * anything else (callback("oops") gives errorType "string").
+ * anything else (callback("oops") gives errorType "string"). DEL becomes
+ * %7F, as the Runtime API rejects header values holding it.
+ *
+ * It reads the fields exactly as Lambda's client does (name?.replace,
+ * stack.replace), so an Error without a stack, or whose name is not a
+ * string, takes the same "problem while retrieving" answer as there.
  */
 export function toRapidResponse(error) {
   try {
     if (util.types.isNativeError(error) || isErrorLike(error)) {
       return {
-        errorType: escapeDel(error.name),
-        errorMessage: escapeDel(error.message),
-        trace: escapeDel(String(error.stack)).split('\n'),
+        errorType: error.name?.replace(/\x7F/g, '%7F'),
+        errorMessage: error.message?.replace(/\x7F/g, '%7F'),
+        trace: error.stack.replace(/\x7F/g, '%7F').split('\n'),
       };
     }
     return {
       errorType: typeof error,
-      errorMessage: escapeDel(error.toString()),
+      errorMessage: error.toString(),
       trace: [],
     };
   } catch {

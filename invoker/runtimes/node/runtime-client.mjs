@@ -12,14 +12,22 @@ export class RuntimeAPIError extends Error {}
 
 /**
  * serializeResponse is JSON.stringify with undefined as null; it throws the
- * error Lambda reports for values JSON cannot hold (cycles, BigInt).
+ * error Lambda reports for values JSON cannot hold (cycles, BigInt). A value
+ * JSON.stringify turns into nothing at all (a function, a symbol) fails as
+ * it does in Lambda's client, whose native Runtime API binding refuses a body
+ * that is not a string: TypeError "Wrong arguments".
  */
 export function serializeResponse(value) {
+  let body;
   try {
-    return JSON.stringify(value === undefined ? null : value);
+    body = JSON.stringify(value === undefined ? null : value);
   } catch {
     throw new Error('Unable to stringify response body');
   }
+  if (typeof body !== 'string') {
+    throw new TypeError('Wrong arguments');
+  }
+  return body;
 }
 
 /** RuntimeClient is a client of one Runtime API server. */

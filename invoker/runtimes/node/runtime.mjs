@@ -174,15 +174,21 @@ export class Runtime {
     const { body, headers, requestId } = await this.nextInvocation();
 
     const { req, done } = this.client.openResponseStream(requestId);
-    // While the handler runs, the open response request must not keep the
-    // loop alive by itself (pending writes still do), so that a promise
-    // that never settles drains the loop as it does for other handlers.
+    // On Node.js 22 and older the open response request keeps the process
+    // alive, as in Lambda's client there: a handler that never ends its
+    // stream (its promise pending, or settled with the stream still open)
+    // runs into the timeout. On Node.js 24, where Lambda treats unsettled
+    // promises alike for streaming and buffered handlers, the request must
+    // not keep the loop alive by itself (pending writes still do), so that
+    // a promise that never settles drains the loop as it does elsewhere.
     let handlerRunning = true;
-    req.on('socket', (socket) => {
-      if (handlerRunning) {
-        socket.unref();
-      }
-    });
+    if (!this.legacy) {
+      req.on('socket', (socket) => {
+        if (handlerRunning) {
+          socket.unref();
+        }
+      });
+    }
     const stream = new ResponseStream(req, this.metadata.highWaterMark);
     this.stream = stream;
     this.streamDone = done;
@@ -230,7 +236,10 @@ export class Runtime {
           if (settled.value !== undefined) {
             console.warn('Streaming handlers ignore return values.');
           }
-          if (!stream.writableEnded) {
+          // Lambda's Node.js 22 client waits for the Runtime API's answer,
+          // which comes only once the stream has ended, before it checks the
+          // stream: an open stream waits (for a late end(), or the timeout).
+          if (!stream.writableEnded && !this.legacy) {
             failStream('Response stream is not finished.');
           }
         }

@@ -86,11 +86,14 @@ export class ResponseStream extends Writable {
   /**
    * [FAIL] ends the response with the error as trailers
    * (Lambda-Runtime-Function-Error-Type, and -Body as base64 JSON), after
-   * whatever the handler already wrote. A response already sent in full is
-   * left as it is.
+   * whatever the handler already wrote. A response the handler already
+   * ended is left as it is: in Lambda's client end() finishes the request at
+   * once, so an error reported afterwards (a non-async handler that wrote
+   * and ended its stream, an async one that threw after end()) is only
+   * logged, and the function answers with what it wrote.
    */
   [FAIL](error) {
-    if (this.#req.writableEnded) {
+    if (this.#req.writableEnded || (this.writableEnded && !this.destroyed)) {
       return;
     }
     const rapid = toRapidResponse(error);
@@ -104,9 +107,8 @@ export class ResponseStream extends Writable {
       this.#start();
       this.#req.addTrailers(this.#errorTrailers);
       this.#req.end();
-    } else if (!this.writableEnded) {
+    } else {
       this.end();
     }
-    // Otherwise end() was called and _final, still pending, adds the trailers.
   }
 }

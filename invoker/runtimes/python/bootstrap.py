@@ -16,7 +16,7 @@ import sys
 from lambdadeck_runtime import mounts, runtime
 
 
-def _main():
+def main():
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     sys.path[0] = task_root
     # Layers come right after the task root, as Lambda's
@@ -29,4 +29,4 @@ def _main():
 
 
 if __name__ == "__main__":
-    _main()
+    main()

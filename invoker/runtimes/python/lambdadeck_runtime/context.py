@@ -1,24 +1,26 @@
 """The context object passed to handlers (reference section 4.4)."""
 
+import logging
 import os
 import sys
 import time
 
 
 class LambdaContext(object):
-    """LambdaContext is the second argument of every handler call."""
+    """LambdaContext is the second argument of every handler call. Its
+    attributes, private ones included (vars(context) shows them), are those of
+    Lambda's own."""
 
     def __init__(
         self,
-        request_id,
+        invoke_id,
         client_context,
         cognito_identity,
-        deadline_ms,
+        epoch_deadline_time_in_ms,
         invoked_function_arn=None,
         tenant_id=None,
-        log_sink=None,
     ):
-        self.aws_request_id = request_id
+        self.aws_request_id = invoke_id
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
@@ -40,21 +42,22 @@ class LambdaContext(object):
                 "cognitoIdentityPoolId"
             )
 
-        self._deadline_ms = deadline_ms
-        self._log_sink = log_sink
+        self._epoch_deadline_time_in_ms = epoch_deadline_time_in_ms
 
     def get_remaining_time_in_millis(self):
         """get_remaining_time_in_millis returns the milliseconds left before
         the invocation times out, never less than 0."""
-        remaining = self._deadline_ms - int(time.time() * 1000)
+        remaining = self._epoch_deadline_time_in_ms - int(time.time() * 1000)
         return remaining if remaining > 0 else 0
 
     def log(self, msg):
-        """log writes str(msg) to the function's log, adding no newline."""
-        if self._log_sink is not None:
-            self._log_sink.log(str(msg))
-        else:
-            sys.stdout.write(str(msg))
+        """log writes str(msg) to the function's log, adding no newline:
+        through the runtime's logging handler, else to sys.stdout."""
+        for handler in logging.getLogger().handlers:
+            if hasattr(handler, "log_sink"):
+                handler.log_sink.log(str(msg))
+                return
+        sys.stdout.write(str(msg))
 
     def __repr__(self):
         return (

@@ -53,6 +53,8 @@ _RECORD_ATTRIBUTES = frozenset(
     ]
 )
 
+# The message ends with a carriage return, as Lambda's own does (it shows at
+# the end of the TEXT line, and as "\r" in the JSON record's message).
 _UNHANDLED_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. "
     "The most likely cause is an issue in the function code. "
@@ -62,7 +64,7 @@ _UNHANDLED_WARNING = (
     "To determine if the runtime has been updated, check the runtime version in the INIT_START log entry. "
     "If this error correlates with a change in the runtime version, you may be able to mitigate this "
     "error by temporarily rolling back to the previous runtime version. "
-    "For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html"
+    "For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
 )
 
 NBSP = "\u00a0"

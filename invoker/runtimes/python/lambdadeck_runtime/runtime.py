@@ -35,13 +35,31 @@ def main(task_root, handler_name):
     logs.install()
     client = RuntimeClient(address)
     try:
-        client.connect()
-        handler = _init(client, logs, encoder, handler_name)
-        while True:
-            _serve(client, logs, encoder, handler, client.next())
+        run(handler_name, client, logs, encoder)
     except RuntimeAPIError as e:
         logs.flush()
         _die(str(e))
+
+
+# A BaseException that is not an Exception (KeyboardInterrupt) leaves the
+# handler uncaught, as on Lambda, and Python prints its traceback: the frames
+# leading to the user's code are main, run and handle_event_request, named
+# and calling as in Lambda's runtime, so that the trace reads as it does there.
+
+
+def run(handler, client, logs, encoder):
+    """run loads the handler, then serves invocations one at a time."""
+    client.connect()
+    request_handler = _init(client, logs, encoder, handler)
+    while True:
+        event_request = client.next()
+        handle_event_request(
+            client,
+            logs,
+            encoder,
+            request_handler,
+            event_request,
+        )
 
 
 def load_handler(handler_name):
@@ -117,9 +135,10 @@ def _init(client, logs, encoder, handler_name):
     sys.exit(1)
 
 
-def _serve(client, logs, encoder, handler, invocation):
-    """_serve runs the handler on one invocation and posts its outcome. An
-    exception from the handler is reported and the process goes on."""
+def handle_event_request(client, logs, encoder, request_handler, invocation):
+    """handle_event_request runs the handler on one invocation and posts its
+    outcome. An exception from the handler is reported and the process goes
+    on."""
     logs.state.request_id = invocation.request_id
     logs.state.tenant_id = invocation.tenant_id
     if invocation.trace_id is not None:
@@ -129,18 +148,17 @@ def _serve(client, logs, encoder, handler, invocation):
 
     document = None
     try:
-        context = LambdaContext(
+        lambda_context = LambdaContext(
             invocation.request_id,
             _parse_header(invocation.client_context, "Client Context"),
             _parse_header(invocation.cognito_identity, "Cognito Identity"),
             invocation.deadline_ms,
             invocation.invoked_function_arn,
             invocation.tenant_id,
-            logs.sink,
         )
         event = payload.unmarshal_event(invocation.body, invocation.content_type)
-        result = handler(event, context)
-        body, content_type = payload.marshal_result(encoder, result)
+        response = request_handler(event, lambda_context)
+        body, content_type = payload.marshal_result(encoder, response)
     except faults.Fault as fault:
         document = faults.error_document(
             fault.message, fault.error_type, fault.trace, invocation.request_id
