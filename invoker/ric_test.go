@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -414,5 +415,120 @@ func checkRICContext(t *testing.T, ric ricInvoker, name string, timeout time.Dur
 	}
 	if live, idle, _ := ric.iv.PoolStats(name); live != 1 || idle != 1 {
 		t.Errorf("pool: live=%d idle=%d, want the one instance, idle", live, idle)
+	}
+}
+
+// ricDifferentialCases are handlers whose outcome lambdadeck's Node.js
+// bootstrap must give exactly as the official client does: each runs under
+// both, and the two outcomes are compared (TestNodeBootstrapMatchesRIC).
+var ricDifferentialCases = []struct {
+	name, code string
+	timeout    time.Duration // 0: ricDifferentialTimeout
+}{
+	{"thrown Error", `exports.handler = async () => { throw new RangeError("out of range"); };`, 0},
+	{"callback with a string", `exports.handler = (e, ctx, cb) => cb("oops");`, 0},
+	{"rejected Error without a stack", `exports.handler = async () => { const e = new Error("no stack"); delete e.stack; throw e; };`, 0},
+	{"callback Error whose name is a number", `exports.handler = (e, ctx, cb) => cb(Object.assign(new Error("numbered"), { name: 42 }));`, 0},
+	{"resolves to a function", `exports.handler = async () => () => 1;`, 0},
+	{"context.succeed with a symbol", `exports.handler = (e, ctx) => ctx.succeed(Symbol("s"));`, 0},
+	{"callback with a function, waiting for the loop", `exports.handler = (e, ctx, cb) => cb(null, function f() {});`, 0},
+	{"stream written and ended", `exports.handler = awslambda.streamifyResponse(async (e, stream) => { stream.write("a"); stream.end("b"); });`, 0},
+	{"stream ended after the handler resolved", `exports.handler = awslambda.streamifyResponse(async (e, stream) => { stream.write("early "); setTimeout(() => stream.end("late"), 50); });`, 0},
+	{"non-async streaming handler that ends its stream", `exports.handler = awslambda.streamifyResponse((e, stream) => { stream.write("wr"); stream.end("itten"); });`, 0},
+	{"non-async streaming handler that leaves its stream open", `exports.handler = awslambda.streamifyResponse((e, stream) => { stream.write("x"); });`, 0},
+	{"streaming error after end()", `exports.handler = awslambda.streamifyResponse(async (e, stream) => { stream.end("done"); throw new TypeError("too late"); });`, 0},
+	{"streaming error mid-stream", `exports.handler = awslambda.streamifyResponse(async (e, stream) => { stream.write("partial"); throw new TypeError("mid-stream"); });`, 0},
+	{"stream never ended", `exports.handler = awslambda.streamifyResponse(async (e, stream) => { stream.write("x"); });`, 2 * time.Second},
+	{"streaming promise never settles", `exports.handler = awslambda.streamifyResponse(async (e, stream) => { stream.write("x"); await new Promise(() => {}); });`, 2 * time.Second},
+}
+
+// ricDifferentialTimeout is generous: these cases end long before it.
+const ricDifferentialTimeout = 10 * time.Second
+
+// ricOutcome is what of an invocation must agree between lambdadeck's
+// bootstrap and the official client: frames and times aside.
+type ricOutcome struct {
+	Status      lambdadeck.Status
+	ContentType string
+	Payload     string   // a success's body
+	Error       string   // a failure's body without its trace: errorType, errorMessage
+	TraceHead   string   // the trace's first line, "" when it has none
+	HasTrace    bool     // the body has a "trace" member
+	LoggedError []string // the runtime's ERROR log records: label, errorType, errorMessage
+}
+
+// ricLoggedError matches the runtime's error record in the TEXT log format.
+var ricLoggedError = regexp.MustCompile(`(?m)^\S+\t\S+\tERROR\t(Invoke Error|Uncaught Exception|Unhandled Promise Rejection) \t(.*)$`)
+
+func ricOutcomeOf(t *testing.T, inv *lambdadeck.Invocation) ricOutcome {
+	t.Helper()
+	o := ricOutcome{Status: inv.Status, ContentType: inv.ContentType}
+	if inv.Error == nil {
+		o.Payload = string(inv.Payload)
+	} else {
+		var body map[string]any
+		if err := json.Unmarshal(inv.Payload, &body); err != nil {
+			t.Fatalf("error payload %q: %v", inv.Payload, err)
+		}
+		trace, hasTrace := body["trace"]
+		o.HasTrace = hasTrace
+		if lines, ok := trace.([]any); ok && len(lines) > 0 {
+			o.TraceHead = fmt.Sprint(lines[0])
+		}
+		delete(body, "trace")
+		raw, _ := json.Marshal(body)
+		o.Error = strings.ReplaceAll(string(raw), inv.RequestID, "{id}")
+	}
+	for _, m := range ricLoggedError.FindAllStringSubmatch(inv.Logs, -1) {
+		var record struct {
+			ErrorType    any    `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if err := json.Unmarshal([]byte(m[2]), &record); err != nil {
+			t.Fatalf("log record %q: %v", m[0], err)
+		}
+		o.LoggedError = append(o.LoggedError, fmt.Sprintf("%s: %v: %s", m[1], record.ErrorType, record.ErrorMessage))
+	}
+	return o
+}
+
+// TestNodeBootstrapMatchesRIC is a differential test: every handler of
+// ricDifferentialCases runs under lambdadeck's Node.js bootstrap (as
+// nodejs20.x) and under the official client (a provided.al2023 function
+// starting aws-lambda-ric), and both outcomes must be the same.
+func TestNodeBootstrapMatchesRIC(t *testing.T) {
+	requireTools(t, "node")
+	// The official client's folder holds its package.json, whose dependency
+	// a nodejs20.x function would have built: lambdadeck's side gets a
+	// folder of its own, with the same handler files.
+	officialDir := ricFunctionDir(t, ricNodeModules(t, ricVersion(t)))
+	oursDir := t.TempDir()
+	var fns []lambdadeck.Function
+	for i, c := range ricDifferentialCases {
+		module := fmt.Sprintf("differential%d", i)
+		for _, dir := range []string{oursDir, officialDir} {
+			if err := os.WriteFile(filepath.Join(dir, module+".js"), []byte(c.code), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		timeout := c.timeout
+		if timeout == 0 {
+			timeout = ricDifferentialTimeout
+		}
+		for _, side := range []struct{ runtime, dir string }{{"nodejs20.x", oursDir}, {"provided.al2023", officialDir}} {
+			fns = append(fns, lambdadeck.Function{Name: fmt.Sprintf("%s-%d", strings.TrimSuffix(side.runtime, ".x"), i), Runtime: side.runtime,
+				Handler: module + ".handler", CodeDir: side.dir, Timeout: timeout, MemoryMB: lambdadeck.DefaultMemoryMB, Concurrency: 1})
+		}
+	}
+	ric := ricInvoker{newTestInvoker(t, nil, fns...)}
+	for i, c := range ricDifferentialCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			ours := ricOutcomeOf(t, ric.invoke(t, lambdadeck.InvokeRequest{Function: fns[2*i].Name, Event: []byte(`{}`)}))
+			official := ricOutcomeOf(t, ric.invoke(t, lambdadeck.InvokeRequest{Function: fns[2*i+1].Name, Event: []byte(`{}`)}))
+			if fmt.Sprintf("%#v", ours) != fmt.Sprintf("%#v", official) {
+				t.Errorf("lambdadeck's bootstrap:\n%#v\nthe official client:\n%#v", ours, official)
+			}
+		})
 	}
 }
