@@ -102,6 +102,29 @@ type EventInvokeConfig struct {
 	DeadLetter      Destination // DeadLetterQueue (SQS or SNS)
 }
 
+// DefaultMaxRetryAttempts and DefaultMaxEventAge are Lambda's defaults for
+// Event invocations.
+const (
+	DefaultMaxRetryAttempts = 2
+	DefaultMaxEventAge      = 6 * time.Hour
+)
+
+// RetryAttempts is MaximumRetryAttempts, or Lambda's default of 2.
+func (c EventInvokeConfig) RetryAttempts() int {
+	if c.MaximumRetryAttempts == nil {
+		return DefaultMaxRetryAttempts
+	}
+	return *c.MaximumRetryAttempts
+}
+
+// MaxAge is MaximumEventAge, or Lambda's default of 6 hours.
+func (c EventInvokeConfig) MaxAge() time.Duration {
+	if c.MaximumEventAge <= 0 {
+		return DefaultMaxEventAge
+	}
+	return c.MaximumEventAge
+}
+
 // Destination is where Lambda sends an asynchronous invocation's record.
 type Destination struct {
 	Type   string // Lambda, SQS, SNS, EventBridge or S3; empty for none
@@ -190,6 +213,33 @@ type InvokeRequest struct {
 	Async bool
 }
 
+// QueuedEvent is an Event invocation in lambdadeck's durable async queue.
+type QueuedEvent struct {
+	RequestID  string // the id the 202 answered with; the first attempt's
+	Function   string
+	AcceptedAt time.Time
+	NextAt     time.Time // when it may next be dispatched
+	Dispatches int       // attempts started so far
+	Failures   int       // attempts that ended in a function error and were retried
+	// CurrentRequestID is the request id of the latest attempt; empty
+	// before the first.
+	CurrentRequestID string
+	Source           Source
+	UserAgent        string
+	FixtureID        int64
+	Identity         json.RawMessage
+	Env              map[string]string
+	Event            json.RawMessage
+}
+
+// Conditions of a finished Event invocation, as Lambda's invocation record
+// (requestContext.condition) names them.
+const (
+	ConditionSuccess          = "Success"
+	ConditionRetriesExhausted = "RetriesExhausted"
+	ConditionEventAgeExceeded = "EventAgeExceeded"
+)
+
 // FunctionError is the error a handler or the runtime reported, parsed from
 // the error payload.
 type FunctionError struct {
@@ -241,6 +291,27 @@ type Invocation struct {
 	// Expectation is the verdict of the fixture's expectation on this
 	// invocation; nil when none was evaluated.
 	Expectation *ExpectationResult
+
+	// Async is set when this is one attempt of an Event invocation; nil
+	// for a synchronous one.
+	Async *AsyncAttempt
+}
+
+// AsyncAttempt places one invocation among the attempts of an Event
+// invocation: Lambda runs an accepted event, and retries it on a function
+// error, from its durable queue.
+type AsyncAttempt struct {
+	// EventID is the request id the 202 answered with: the first attempt's.
+	EventID string
+	// Attempt counts the runs of the event, from 1.
+	Attempt int
+	// MaxAttempts is 1 + the function's MaximumRetryAttempts when the
+	// attempt started.
+	MaxAttempts int
+	// Note says what happened after the attempt, in words: a retry
+	// scheduled, the record sent to a destination function, or the record
+	// that would be sent to a destination lambdadeck cannot reach.
+	Note string
 }
 
 // Chunk is one piece of a streamed response.

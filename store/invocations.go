@@ -67,7 +67,8 @@ const summaryColumns = `id, request_id, function, source, fixture_id,
 // BeginInvocation records inv before its event is delivered and sets inv.ID.
 // The status is running unless inv says queued (an async invocation); a zero
 // StartedAt becomes now. A request id already recorded is ECONFLICT.
-func (db *DB) BeginInvocation(ctx context.Context, inv *lambdadeck.Invocation) error {
+func (db *DB) BeginInvocation(ctx context.Context, inv *lambdadeck.Invocation) (err error) {
+	defer func() { db.health.note(err) }()
 	if inv.Status == "" {
 		inv.Status = lambdadeck.StatusRunning
 	}
@@ -95,7 +96,8 @@ func (db *DB) BeginInvocation(ctx context.Context, inv *lambdadeck.Invocation) e
 // FinishInvocation writes every field of inv, usually its outcome and final
 // status, to the invocation with its request id. It also moves a queued
 // invocation to running. An unknown request id is ENOTFOUND.
-func (db *DB) FinishInvocation(ctx context.Context, inv *lambdadeck.Invocation) error {
+func (db *DB) FinishInvocation(ctx context.Context, inv *lambdadeck.Invocation) (err error) {
+	defer func() { db.health.note(err) }()
 	args, err := invocationArgs(inv)
 	if err != nil {
 		return err
@@ -124,6 +126,9 @@ func (db *DB) Invocation(ctx context.Context, requestID string) (*lambdadeck.Inv
 		return nil, fmt.Errorf("store: invocation %s: %w", requestID, err)
 	}
 	if err := db.attachExpectationResults(ctx, []*lambdadeck.Invocation{inv}); err != nil {
+		return nil, err
+	}
+	if err := db.attachAttempts(ctx, []*lambdadeck.Invocation{inv}); err != nil {
 		return nil, err
 	}
 	return inv, nil
@@ -211,6 +216,9 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 		items[i] = &page.Items[i]
 	}
 	if err := db.attachExpectationResults(ctx, items); err != nil {
+		return InvocationPage{}, err
+	}
+	if err := db.attachAttempts(ctx, items); err != nil {
 		return InvocationPage{}, err
 	}
 	return page, nil

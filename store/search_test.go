@@ -317,7 +317,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	before := embeddedMigrations(t, nil)
 	delete(before, "0005_invocation_search.sql")
-	old, err := openWithMigrations(ctx, path, before)
+	old, err := openWithMigrations(ctx, path, before, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -28,9 +30,8 @@ import (
 var migrationFiles embed.FS
 
 // Pragmas for every connection, in the order they must run: busy_timeout
-// first, so that the others wait for a lock rather than fail.
-const dsnPragmas = "_pragma=busy_timeout(10000)" +
-	"&_pragma=journal_mode(WAL)" +
+// (added first by dsn), so that the others wait for a lock rather than fail.
+const dsnPragmas = "&_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(ON)" +
 	"&_pragma=synchronous(NORMAL)"
 
@@ -45,6 +46,10 @@ type DB struct {
 	recovered int
 	owner     *ownerLock // held while open; see lockOwner
 
+	// health remembers whether the latest write of an invocation or of
+	// the async queue failed (queue.go).
+	health writeHealth
+
 	// Statements of the warm path, prepared once.
 	insertInvocation *sql.Stmt
 	updateInvocation *sql.Stmt
@@ -56,16 +61,29 @@ type DB struct {
 // invocations left running or queued by a process that died as interrupted.
 // Beside the database it keeps a "-lock" file for that check.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// Options tune Open.
+type Options struct {
+	// BusyTimeout is how long a statement waits for a lock another
+	// connection holds before it fails with "database is locked" (default
+	// 10 s). Tests shorten it to see a locked database fail quickly.
+	BusyTimeout time.Duration
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
 	migrations, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("store: embedded migrations: %w", err)
 	}
-	return openWithMigrations(ctx, path, migrations)
+	return openWithMigrations(ctx, path, migrations, opts)
 }
 
 // openWithMigrations is Open with the migrations read from fsys, so tests can
 // feed it broken or extra ones.
-func openWithMigrations(ctx context.Context, path string, fsys fs.FS) (_ *DB, err error) {
+func openWithMigrations(ctx context.Context, path string, fsys fs.FS, opts Options) (_ *DB, err error) {
 	if path == "" {
 		return nil, errors.New("store: no database path")
 	}
@@ -84,7 +102,7 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS) (_ *DB, er
 		}
 	}()
 
-	base, err := dsn(path)
+	base, err := dsn(path, opts.BusyTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +124,13 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS) (_ *DB, er
 	// has the database open: a CLI opening it beside a live server must not
 	// mark the server's running invocations.
 	db.owner, err = lockOwner(path, func() (err error) {
-		db.recovered, err = recoverInterrupted(ctx, db.write)
+		if db.recovered, err = recoverInterrupted(ctx, db.write); err != nil {
+			return err
+		}
+		// Events dispatched but never finished go back to the async
+		// queue, and the rows of events still waiting stay queued.
+		restored, err := recoverQueue(ctx, db.write)
+		db.recovered -= restored
 		return err
 	})
 	if err != nil {
@@ -131,13 +155,16 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS) (_ *DB, er
 
 // dsn is the driver data source name for the file at path: an absolute
 // file: URI (escaped, so any file name works) with the pragmas.
-func dsn(path string) (string, error) {
+func dsn(path string, busyTimeout time.Duration) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", fmt.Errorf("store: database path %q: %w", path, err)
 	}
+	if busyTimeout <= 0 {
+		busyTimeout = 10 * time.Second
+	}
 	u := url.URL{Path: filepath.ToSlash(abs)}
-	return "file:" + u.EscapedPath() + "?" + dsnPragmas, nil
+	return "file:" + u.EscapedPath() + "?_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" + dsnPragmas, nil
 }
 
 // recoverInterrupted marks every invocation still running or queued as

@@ -171,7 +171,7 @@ func TestBrokenMigrationStopsOpen(t *testing.T) {
 		// transaction must undo the first.
 		"0900_broken.sql": "CREATE TABLE half_done (a INTEGER);\nINSERT INTO no_such_table VALUES (1);",
 	})
-	_, err := openWithMigrations(ctx, path, broken)
+	_, err := openWithMigrations(ctx, path, broken, Options{})
 	if err == nil {
 		t.Fatal("Open with a broken migration succeeded")
 	}
@@ -211,7 +211,7 @@ func TestAddedMigrationApplies(t *testing.T) {
 	next := embeddedMigrations(t, map[string]string{
 		"0901_extra.sql": "CREATE TABLE extra (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
 	})
-	db, err = openWithMigrations(ctx, path, next)
+	db, err = openWithMigrations(ctx, path, next, Options{})
 	if err != nil {
 		t.Fatalf("Open with a new migration: %v", err)
 	}
@@ -228,7 +228,7 @@ func TestOpenRefusesNewerDatabase(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "lambdadeck.db")
 	newer := embeddedMigrations(t, map[string]string{"0099_future.sql": "CREATE TABLE future (a INTEGER);"})
-	db, err := openWithMigrations(ctx, path, newer)
+	db, err := openWithMigrations(ctx, path, newer, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestMigrationNames(t *testing.T) {
 			for name, text := range tt.files {
 				fsys[name] = &fstest.MapFile{Data: []byte(text)}
 			}
-			_, err := openWithMigrations(context.Background(), filepath.Join(t.TempDir(), "x.db"), fsys)
+			_, err := openWithMigrations(context.Background(), filepath.Join(t.TempDir(), "x.db"), fsys, Options{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want one containing %q", err, tt.want)
 			}
@@ -276,7 +276,7 @@ func TestMigrationsApplyInNumericOrder(t *testing.T) {
 		"10_second.sql": {Data: []byte("ALTER TABLE t ADD COLUMN b INTEGER;")},
 		"9_first.sql":   {Data: []byte("CREATE TABLE t (a INTEGER);")},
 	}
-	db, err := openWithMigrations(context.Background(), filepath.Join(t.TempDir(), "x.db"), fsys)
+	db, err := openWithMigrations(context.Background(), filepath.Join(t.TempDir(), "x.db"), fsys, Options{})
 	if err == nil {
 		// recoverInterrupted needs the invocations table, which this
 		// schema lacks; reaching it proves both migrations ran.
