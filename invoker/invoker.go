@@ -61,6 +61,16 @@ type Config struct {
 	// CacheDir when a function first needs it (sdk.go); nil is
 	// build.InstallNPMPackages.
 	InstallNPM NPMInstaller
+	// Queue keeps Event invocations durably (the store) and, when set,
+	// the invoker runs a dispatcher over it (async.go). Without one,
+	// Event invocations are refused. Only one process should dispatch a
+	// database's queue: the server, not a CLI beside it.
+	Queue AsyncQueue
+	// RetryDelay is the wait before the first retry of an Event
+	// invocation whose attempt ended in a function error; the second
+	// waits twice as long. Default DefaultRetryDelay (1 minute, as on
+	// Lambda); tests shorten it.
+	RetryDelay time.Duration
 }
 
 // AWSEnvironment hands out the AWS variables of a new instance. It is
@@ -88,6 +98,17 @@ type Invoker struct {
 	live     map[string]*liveInvocation // running invocations by request id
 	reloads  reloadLog                  // when Watch last retired each function
 	sdk      sdkCache                   // the runtime-provided AWS SDK for JavaScript
+
+	wake           chan struct{} // wakes the dispatcher (async.go)
+	dispatcherDone chan struct{} // closed when the dispatcher has stopped
+
+	// Writes the store refused, kept to retry (async_store.go).
+	pendingMu    sync.Mutex
+	pending      []pendingWrite
+	pendingErr   error
+	pendingSince time.Time
+	retrying     bool
+	flushMu      sync.Mutex
 }
 
 // New prepares the functions: it writes the bootstraps, finds the local
@@ -116,6 +137,9 @@ func New(cfg Config) (*Invoker, error) {
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = DefaultRetryDelay
+	}
 	dirs, err := runtimes.Install(cfg.StateDir)
 	if err != nil {
 		return nil, err
@@ -133,6 +157,7 @@ func New(cfg Config) (*Invoker, error) {
 		done:    make(chan struct{}),
 		busy:    map[*instance]struct{}{},
 		live:    map[string]*liveInvocation{},
+		wake:    make(chan struct{}, 1),
 	}
 	cat, _, err := iv.buildCatalog(cfg.Functions, nil)
 	if err != nil {
@@ -141,6 +166,10 @@ func New(cfg Config) (*Invoker, error) {
 	iv.cat.Store(cat)
 	iv.reaper = time.NewTicker(min(cfg.IdleTimeout/2, 30*time.Second))
 	go iv.reapLoop()
+	if cfg.Queue != nil {
+		iv.dispatcherDone = make(chan struct{})
+		go iv.dispatchLoop()
+	}
 	return iv, nil
 }
 
@@ -388,7 +417,10 @@ func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Ru
 	if err := iv.record(ctx, inv, true); err != nil {
 		p.release(in, len(req.Env) == 0 && in.cmd != nil, spec)
 		iv.inflight.Done()
-		return nil, err
+		if lambdadeck.ErrorCode(err) != lambdadeck.EINTERNAL {
+			return nil, err
+		}
+		return nil, storeFailure(err, fn.Name+" was not run")
 	}
 	r := &Run{RequestID: inv.RequestID, done: make(chan struct{}), inv: inv}
 	live := iv.trackLive(inv)
@@ -432,45 +464,6 @@ func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, 
 		inv.Identity, _ = json.Marshal(req.Identity)
 	}
 	return fn, cat.pools[fn.Name], cat.specs[fn.Name], inv, nil
-}
-
-// invokeAsync records an Event invocation as queued and runs it in the
-// background, as Lambda's internal queue does; it waits for an instance
-// however long that takes.
-func (iv *Invoker) invokeAsync(ctx context.Context, req lambdadeck.InvokeRequest) (*lambdadeck.Invocation, error) {
-	fn, p, spec, inv, err := iv.prepare(&req)
-	if err != nil {
-		return nil, err
-	}
-	if !iv.enter() {
-		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
-	}
-	inv.Status = lambdadeck.StatusQueued
-	if err := iv.record(ctx, inv, true); err != nil {
-		iv.inflight.Done()
-		return nil, err
-	}
-	queued := *inv
-	go func() {
-		defer iv.inflight.Done()
-		ctx := context.WithoutCancel(ctx)
-		in, err := p.acquire(ctx, spec, len(req.Env) > 0)
-		if err != nil {
-			iv.abandon(ctx, inv, err)
-			return
-		}
-		inv.Status = lambdadeck.StatusRunning
-		inv.StartedAt = time.Now().UTC()
-		if err := iv.record(ctx, inv, false); err != nil {
-			iv.log.Error("recording async invocation", "request_id", inv.RequestID, "err", err)
-		}
-		live := iv.trackLive(inv)
-		defer iv.untrackLive(live)
-		if err := iv.run(ctx, p, spec, in, fn, inv, req); err != nil {
-			iv.log.Error("async invocation", "request_id", inv.RequestID, "err", err)
-		}
-	}()
-	return &queued, nil
 }
 
 // enter counts an invocation in, unless lambdadeck is shutting down.
@@ -529,20 +522,10 @@ func (iv *Invoker) record(ctx context.Context, inv *lambdadeck.Invocation, begin
 	return nil
 }
 
-// abandon records a queued invocation that never ran.
-func (iv *Invoker) abandon(ctx context.Context, inv *lambdadeck.Invocation, err error) {
-	inv.Status = lambdadeck.StatusInterrupted
-	inv.Error = &lambdadeck.FunctionError{Type: "lambdadeck.NotRun", Message: lambdadeck.ErrorMessage(err)}
-	inv.Payload = platformError(inv.Error.Type, inv.Error.Message)
-	inv.EndedAt = time.Now().UTC()
-	if rerr := iv.record(ctx, inv, false); rerr != nil {
-		iv.log.Error("recording abandoned invocation", "request_id", inv.RequestID, "err", rerr)
-	}
-}
-
-// Close stops every instance (killing its process group) and waits for
-// queued async invocations to be recorded. Invocations still running end as
-// interrupted.
+// Close stops every instance (killing its process group) and the
+// dispatcher, and tries once more the writes the store refused.
+// Invocations still running end as interrupted; their events, and every
+// event still queued, stay in the durable queue for the next start.
 func (iv *Invoker) Close() error {
 	iv.busyMu.Lock()
 	if iv.closing {
@@ -564,9 +547,13 @@ func (iv *Invoker) Close() error {
 		in.kill()
 	}
 	iv.inflight.Wait()
+	if iv.dispatcherDone != nil {
+		<-iv.dispatcherDone
+	}
 	for _, in := range busy {
 		in.stop()
 	}
+	iv.flushOnClose()
 	return nil
 }
 

@@ -639,33 +639,6 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-func TestAsyncInvocationIsRecorded(t *testing.T) {
-	fn := customFunction(t, "async", "while true; do next; sleep 0.2; respond '\"later\"'; done")
-	rec := &memoryRecorder{}
-	iv := newTestInvoker(t, rec, fn)
-	inv, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "async", Event: []byte(`{}`), Async: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inv.Status != lambdadeck.StatusQueued {
-		t.Errorf("returned status = %s, want queued", inv.Status)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		rec.mu.Lock()
-		final, ok := rec.final[inv.RequestID]
-		rec.mu.Unlock()
-		if ok && final.Status == lambdadeck.StatusSucceeded {
-			if string(final.Payload) != `"later"` {
-				t.Errorf("payload = %s", final.Payload)
-			}
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("async invocation never finished: %v", rec.events)
-}
-
 func TestEnvOverridesGetAFreshInstance(t *testing.T) {
 	fn := customFunction(t, "envcheck", `while true; do next; respond "\"${MODE:-default}:$$\""; done`)
 	iv := newTestInvoker(t, nil, fn)

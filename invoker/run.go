@@ -47,7 +47,16 @@ func (iv *Invoker) run(ctx context.Context, p *pool, spec launchSpec, in *instan
 		// lambdadeck killed it on the way down: not the handler's fault.
 		inv.Status = lambdadeck.StatusInterrupted
 	}
-	return iv.record(ctx, inv, false)
+	iv.wakeDispatcher() // a slot is free for a queued event
+	// The handler ran: its outcome reaches the caller even if the store
+	// cannot take it now; the write is kept and retried (async_store.go).
+	if iv.cfg.Recorder != nil {
+		final := *inv
+		iv.persist("finish invocation "+inv.RequestID, func(ctx context.Context) error {
+			return iv.record(ctx, &final, false)
+		})
+	}
+	return nil
 }
 
 func (iv *Invoker) setBusy(in *instance, busy bool) {

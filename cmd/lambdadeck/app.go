@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/examples"
@@ -232,8 +233,10 @@ func absoluteFolders(flagName string, m map[string]string) (map[string]string, e
 
 // openParts opens the store and the invoker for p.
 // onTemplateChange, if not nil, is called when the template file changes
-// (once the invoker's Watch runs).
-func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger, onTemplateChange func()) (*store.DB, *invoker.Invoker, error) {
+// (once the invoker's Watch runs). queue, for the server only, runs the
+// durable async queue's dispatcher with that retry delay; zero leaves Event
+// invocations to the server.
+func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger, onTemplateChange func(), retryDelay time.Duration) (*store.DB, *invoker.Invoker, error) {
 	db, err := store.Open(ctx, c.db)
 	if err != nil {
 		return nil, nil, err
@@ -249,6 +252,9 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 	}
 	if p.aws != nil {
 		cfg.AWS = p.aws
+	}
+	if retryDelay > 0 {
+		cfg.Queue, cfg.RetryDelay = db, retryDelay
 	}
 	iv, err := invoker.New(cfg)
 	if err != nil {

@@ -95,7 +95,7 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		}
 	}
 
-	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil)
+	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil, 0)
 	if err != nil {
 		return a.fail(err)
 	}

@@ -25,9 +25,13 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	c.registerAWS(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
 	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
+	retryDelay := fs.Duration("async-retry-delay", invoker.DefaultRetryDelay, "wait this `long` before retrying a failed Event invocation, twice as long before the next retry (Lambda waits 1m, then 2m)")
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
+	}
+	if *retryDelay <= 0 {
+		return a.fail(usageError(fmt.Errorf("--async-retry-delay must be positive, like 1m or 500ms")))
 	}
 	logger := a.logger(c.verbose)
 	p, err := c.loadProject()
@@ -51,7 +55,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		db  *store.DB
 	)
 	reloadTemplate := func() { a.reloadTemplate(p.templatePath, p.options, logger, iv, srv) }
-	db, iv, err = a.openParts(ctx, &c, p, logger, reloadTemplate)
+	db, iv, err = a.openParts(ctx, &c, p, logger, reloadTemplate, *retryDelay)
 	if err != nil {
 		return a.fail(err)
 	}

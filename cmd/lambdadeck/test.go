@@ -40,7 +40,7 @@ func (a *App) Test(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
-	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil)
+	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil, 0)
 	if err != nil {
 		return a.fail(err)
 	}

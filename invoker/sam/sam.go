@@ -217,6 +217,7 @@ func (l *loader) load(name string) (*Template, error) {
 		}
 		t.Functions = append(t.Functions, l.function(id, res))
 	}
+	l.eventInvokeResources(t.Functions)
 	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].Name < t.Functions[j].Name })
 	for i := 1; i < len(t.Functions); i++ {
 		if a, b := t.Functions[i-1], t.Functions[i]; a.Name == b.Name {
@@ -430,6 +431,16 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 		default:
 			l.warn("%s: ReservedConcurrentExecutions %s is not a whole number from 0; using %d",
 				name, renderArg(v), lambdadeck.DefaultConcurrency)
+		}
+	}
+	if raw, ok := props["EventInvokeConfig"]; ok && serverless {
+		l.eventInvoke(name, raw, &fn.EventInvoke, "EventInvokeConfig")
+	}
+	for _, key := range []string{"DeadLetterQueue", "DeadLetterConfig"} {
+		if raw, ok := props[key]; ok && (key == "DeadLetterQueue") == serverless {
+			if d, ok := l.deadLetterQueue(name, raw, key); ok {
+				fn.EventInvoke.DeadLetter = d
+			}
 		}
 	}
 	if raw, ok := props["Layers"]; ok {
