@@ -173,3 +173,29 @@ func hasAdvanced(f InvokeForm) bool {
 
 // itoa formats an int.
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// attemptLabel is "attempt 2 of 3" for an attempt of an Event invocation.
+func attemptLabel(a *lambdadeck.AsyncAttempt) string {
+	return fmt.Sprintf("attempt %d of %d", a.Attempt, a.MaxAttempts)
+}
+
+// retryLabel describes a function's retry policy for Event invocations.
+func retryLabel(c lambdadeck.EventInvokeConfig) string {
+	n := c.RetryAttempts()
+	plural := "retries"
+	if n == 1 {
+		plural = "retry"
+	}
+	return fmt.Sprintf("%d %s after a function error; events kept up to %s", n, plural, c.MaxAge())
+}
+
+// destinationLabel describes one destination, or "none".
+func destinationLabel(d lambdadeck.Destination) string {
+	if d.Type == "" {
+		return "none"
+	}
+	if d.Type == "Lambda" && !strings.HasPrefix(d.Target, "arn:") {
+		return "function " + d.Target
+	}
+	return d.Type + " " + d.Target
+}

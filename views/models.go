@@ -30,6 +30,9 @@ type Page struct {
 	// without JavaScript (a running invocation's permalink); with
 	// JavaScript the page updates itself.
 	RefreshSeconds int
+	// StoreProblem says why lambdadeck's database is failing, shown as a
+	// banner on every page until it recovers; empty while it works.
+	StoreProblem string
 }
 
 // FunctionRow is one line of the dashboard's function table.
@@ -100,6 +103,22 @@ type FunctionPage struct {
 	// editor; Picker.Selected is the one loaded into it, if any.
 	Picker FixturePicker
 	Recent []lambdadeck.Invocation
+	// Queue is the function's durable async queue now.
+	Queue AsyncQueue
+}
+
+// AsyncQueue is one function's queue of accepted Event invocations not yet
+// finished.
+type AsyncQueue struct {
+	Depth     int
+	OldestAge time.Duration // how long the oldest has waited; 0 when empty
+}
+
+// AttemptLink is one attempt of an Event invocation, on the permalink.
+type AttemptLink struct {
+	RequestID string
+	Attempt   int
+	Status    lambdadeck.Status
 }
 
 // InvocationFilter is the history's filter form, as query parameters.
@@ -134,6 +153,9 @@ type InvocationPage struct {
 	Env []EnvVar
 	// RunAgain re-sends the same event and overrides.
 	RunAgain InvokeForm
+	// Attempts are every attempt of the Event invocation this one belongs
+	// to, in order; nil for a synchronous invocation.
+	Attempts []AttemptLink
 }
 
 // ErrorPage is shown for any failed request.

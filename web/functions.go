@@ -143,6 +143,13 @@ func (s *Server) renderFunctionPage(c echo.Context, status int, p views.Function
 	if r, ok := s.invoker.(reloadReporter); ok {
 		p.ReloadedAt = r.Reloaded(fn.Name)
 	}
+	queues, err := s.store.QueueStats(ctx)
+	if err != nil {
+		return err
+	}
+	if q, ok := queues[fn.Name]; ok {
+		p.Queue = views.AsyncQueue{Depth: q.Depth, OldestAge: time.Since(q.Oldest)}
+	}
 	p.Page = s.page(c, fn.Name, "functions")
 	p.Env = maskedEnv(fn.Environment)
 	return render(c, status, views.FunctionDetail(p))

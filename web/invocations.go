@@ -129,10 +129,21 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 	if !inv.Status.Finished() {
 		page.RefreshSeconds = 2 // without JavaScript, follow it by reloading
 	}
+	var attempts []views.AttemptLink
+	if inv.Async != nil {
+		refs, err := s.store.EventAttempts(c.Request().Context(), inv.Async.EventID)
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			attempts = append(attempts, views.AttemptLink{RequestID: r.RequestID, Attempt: r.Attempt, Status: r.Status})
+		}
+	}
 	return render(c, http.StatusOK, views.InvocationDetail(views.InvocationPage{
 		Page:       page,
 		Invocation: *inv,
 		Env:        maskedEnv(inv.EnvOverrides),
 		RunAgain:   runAgain,
+		Attempts:   attempts,
 	}))
 }

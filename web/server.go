@@ -129,7 +129,18 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 		CSRFToken: token,
 		Assets:    s.assets,
 		Version:   s.version,
+		// The banner stays on every page until the store recovers.
+		StoreProblem: s.storeBanner(),
 	}
+}
+
+// storeBanner is the dashboard's banner text while the store fails.
+func (s *Server) storeBanner() string {
+	problem, since, _ := s.storeProblem()
+	if problem == "" {
+		return ""
+	}
+	return problem + " (since " + since.Format("15:04:05 UTC") + ")"
 }
 
 // render renders a component into a buffer first and only then writes it,
