@@ -153,8 +153,20 @@ func (iv *Invoker) dispatchLoop() {
 // dispatchDue starts every due event that a free instance slot can take,
 // and says how long to sleep before looking again.
 func (iv *Invoker) dispatchDue(ctx context.Context) (time.Duration, error) {
-	cat := iv.cat.Load()
+	// One cheap question first: most wake-ups (every finished invocation
+	// sends one) find nothing due.
+	next, ok, err := iv.cfg.Queue.NextDue(ctx)
+	if err != nil {
+		return 0, err
+	}
 	now := time.Now()
+	if !ok {
+		return time.Hour, nil // woken by the next event
+	}
+	if next.After(now) {
+		return min(next.Sub(now), dispatchPoll), nil
+	}
+	cat := iv.cat.Load()
 	for _, name := range cat.names {
 		fn, p := cat.funcs[name], cat.pools[name]
 		spec, runnable := cat.specs[name]
@@ -183,14 +195,9 @@ func (iv *Invoker) dispatchDue(ctx context.Context) (time.Duration, error) {
 			}
 		}
 	}
-	next, ok, err := iv.cfg.Queue.NextDue(ctx)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		return time.Hour, nil // woken by the next event
-	}
-	return min(max(time.Until(next), time.Millisecond), dispatchPoll), nil
+	// Events left due wait for a slot: a finished invocation wakes the
+	// dispatcher, and the poll is the safety net.
+	return dispatchPoll, nil
 }
 
 // dispatch records the event's next attempt as running (with the event

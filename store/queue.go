@@ -454,3 +454,30 @@ func Describe(err error) string {
 	}
 	return err.Error()
 }
+
+// ProbeWrite checks whether the store takes writes again after a failure:
+// it commits a real write (64 KiB into store_probe, removed in the same
+// transaction), which needs the write lock and room in the file as an
+// invocation's row does. A success clears WriteFailure. It does nothing
+// while writes are not failing.
+func (db *DB) ProbeWrite(ctx context.Context) (err error) {
+	if _, reason := db.WriteFailure(); reason == nil {
+		return nil
+	}
+	defer func() { db.health.note(err) }()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: probe write: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO store_probe (data) VALUES (zeroblob(65536))`); err != nil {
+		return fmt.Errorf("store: probe write: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM store_probe`); err != nil {
+		return fmt.Errorf("store: probe write: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: probe write: %w", err)
+	}
+	return nil
+}

@@ -67,6 +67,13 @@ func (s *Server) storeProblem() (problem string, since time.Time, pending int) {
 	return problem, since, pending
 }
 
+// storeFailing reports whether the store's writes are failing or writes
+// wait in memory for it.
+func (s *Server) storeFailing() bool {
+	problem, _, _ := s.storeProblem()
+	return problem != ""
+}
+
 // rootReason is the innermost error's text.
 func rootReason(err error) string {
 	if err == nil {
@@ -92,7 +99,8 @@ func (s *Server) health(c echo.Context) error {
 		s.logger.Error("health check: store unreachable", "err", err)
 		report.Status, report.Store = "unavailable", err.Error()
 		status = http.StatusServiceUnavailable
-	} else if problem, since, pending := s.storeProblem(); problem != "" {
+	} else if s.store.ProbeWrite(ctx) != nil || s.storeFailing() {
+		problem, since, pending := s.storeProblem()
 		report.Status, report.Store = "unavailable", problem
 		report.StoreFailingSince = since.Format(time.RFC3339)
 		report.PendingWrites = pending

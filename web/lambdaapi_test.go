@@ -96,7 +96,7 @@ func newAPIEnv(t testing.TB) *apiEnv {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	iv, err := invoker.New(invoker.Config{Functions: functions, Recorder: db, StateDir: filepath.Join(dir, "state"), QueueSize: 1})
+	iv, err := invoker.New(invoker.Config{Functions: functions, Recorder: db, Queue: db, StateDir: filepath.Join(dir, "state"), QueueSize: 1})
 	if err != nil {
 		t.Fatalf("start invoker: %v", err)
 	}

@@ -130,12 +130,16 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 		Assets:    s.assets,
 		Version:   s.version,
 		// The banner stays on every page until the store recovers.
-		StoreProblem: s.storeBanner(),
+		StoreProblem: s.storeBanner(c.Request().Context()),
 	}
 }
 
-// storeBanner is the dashboard's banner text while the store fails.
-func (s *Server) storeBanner() string {
+// storeBanner is the dashboard's banner text while the store fails. While
+// it fails, each page asks the store whether it has recovered.
+func (s *Server) storeBanner(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	_ = s.store.ProbeWrite(ctx)
 	problem, since, _ := s.storeProblem()
 	if problem == "" {
 		return ""
