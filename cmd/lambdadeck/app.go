@@ -29,11 +29,12 @@ type App struct {
 
 // commonFlags are the flags every command that loads functions shares.
 type commonFlags struct {
-	template string
-	db       string
-	stateDir string
-	verbose  bool
-	aws      *awsFlags // nil for commands that run no function
+	template    string
+	db          string
+	stateDir    string
+	verbose     bool
+	busyTimeout time.Duration
+	aws         *awsFlags // nil for commands that run no function
 }
 
 // awsFlags are the flags of commands that run functions: what the
@@ -95,6 +96,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.template, "template", "", "same as -t")
 	fs.StringVar(&c.db, "db", filepath.Join(".lambdadeck", "lambdadeck.db"), "the SQLite `file` that keeps invocations")
 	fs.BoolVar(&c.verbose, "v", false, "log what lambdadeck does")
+	fs.DurationVar(&c.busyTimeout, "db-busy-timeout", 10*time.Second, "how `long` a write waits for the database while another process holds its lock, before it fails")
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and reports
@@ -231,13 +233,21 @@ func absoluteFolders(flagName string, m map[string]string) (map[string]string, e
 	return out, nil
 }
 
+// openStore opens the database named by --db.
+func (c *commonFlags) openStore(ctx context.Context) (*store.DB, error) {
+	if c.busyTimeout <= 0 {
+		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "--db-busy-timeout must be positive, like 10s")
+	}
+	return store.OpenWith(ctx, c.db, store.Options{BusyTimeout: c.busyTimeout})
+}
+
 // openParts opens the store and the invoker for p.
 // onTemplateChange, if not nil, is called when the template file changes
 // (once the invoker's Watch runs). queue, for the server only, runs the
 // durable async queue's dispatcher with that retry delay; zero leaves Event
 // invocations to the server.
 func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger, onTemplateChange func(), retryDelay time.Duration) (*store.DB, *invoker.Invoker, error) {
-	db, err := store.Open(ctx, c.db)
+	db, err := c.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -98,7 +98,7 @@ func (a *App) listFixtures(ctx context.Context, args []string) int {
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
 	}
-	db, err := store.Open(ctx, c.db)
+	db, err := c.openStore(ctx)
 	if err != nil {
 		return a.fail(err)
 	}
@@ -139,7 +139,7 @@ func (a *App) exportFixtures(ctx context.Context, args []string) int {
 	case *format == "console" && *function == "":
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "the console format holds one function's events: give --function"))
 	}
-	db, err := store.Open(ctx, c.db)
+	db, err := c.openStore(ctx)
 	if err != nil {
 		return a.fail(err)
 	}
@@ -446,7 +446,7 @@ func (a *App) importFixtures(ctx context.Context, args []string) int {
 	if *function != "" && !known[*function] {
 		return a.fail(lambdadeck.Errorf(lambdadeck.ENOTFOUND, "unknown function %s: it is not in %s", *function, p.templatePath))
 	}
-	db, err := store.Open(ctx, c.db)
+	db, err := c.openStore(ctx)
 	if err != nil {
 		return a.fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -427,5 +428,50 @@ func TestInvokeFixture(t *testing.T) {
 		if code, _, stderr := run(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d, %s", args, code, stderr)
 		}
+	}
+}
+
+// TestInvokeCommandOnAFailingStoreExits3 holds the database's write lock
+// from another connection, as a process stuck in a write would: the
+// invocation cannot be recorded, so the handler does not run and the CLI
+// exits 3 with the reason.
+func TestInvokeCommandOnAFailingStoreExits3(t *testing.T) {
+	requireRuntimes(t)
+	dir := writeProject(t)
+	ctx := context.Background()
+	path := filepath.Join(dir, ".lambdadeck", "lambdadeck.db")
+	// Another process has the database open (a server), so the CLI's Open
+	// does not write to recover anything.
+	server, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "", "invoke", "greeter", "--event", "event.json", "--db-busy-timeout", "200ms")
+	conn.ExecContext(ctx, "ROLLBACK")
+	conn.Close()
+	if code != exitInternal || stdout != "" {
+		t.Errorf("exit %d, stdout %q; want 3 and nothing", code, stdout)
+	}
+	if !strings.Contains(stderr, "greeter was not run") || !strings.Contains(stderr, "database is locked") || strings.Contains(stderr, "greeting Ada") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if n, _ := server.CountInvocations(ctx, store.InvocationFilter{}); n != 0 {
+		t.Errorf("%d invocations recorded", n)
+	}
+	if code, _, stderr := run(t, "", "invoke", "greeter", "--db-busy-timeout", "0s"); code != exitUsage || !strings.Contains(stderr, "--db-busy-timeout must be positive") {
+		t.Errorf("a zero busy timeout: exit %d, %s", code, stderr)
 	}
 }
