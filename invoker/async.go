@@ -67,9 +67,8 @@ func (iv *Invoker) invokeAsync(ctx context.Context, req lambdadeck.InvokeRequest
 	if iv.cfg.Queue == nil {
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "Event invocations need lambdadeck's durable queue: invoke asynchronously through lambdadeck serve")
 	}
-	if iv.isClosing() {
-		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
-	}
+	// No check for Close: the queue is durable, so an event accepted while
+	// lambdadeck stops (a destination's record) runs at the next start.
 	inv.Status = lambdadeck.StatusQueued
 	inv.Async = &lambdadeck.AsyncAttempt{EventID: inv.RequestID, Attempt: 1, MaxAttempts: 1 + fn.EventInvoke.RetryAttempts()}
 	if err := iv.cfg.Queue.EnqueueEvent(context.WithoutCancel(ctx), inv); err != nil {
