@@ -1,7 +1,9 @@
 package invoker
 
 import (
+	"archive/zip"
 	"context"
+	"fmt"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -289,3 +291,112 @@ func TestNPMBuildRunsFromItsBuildFolder(t *testing.T) {
 		t.Errorf("build steps %v", steps)
 	}
 }
+
+// TestEsbuildStackPointsAtTypeScript: a bundle with Sourcemap runs under
+// --enable-source-maps, so the error's stack names the .ts line.
+func TestEsbuildStackPointsAtTypeScript(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "ts-app", "esbuild-ts", "nodejs20.x", "app.handler")
+	fn.BuildMethod = "esbuild"
+	fn.BuildProperties = map[string]any{"EntryPoints": []any{"src/app.ts"}, "Sourcemap": true}
+	iv := newBuildInvoker(t, Config{}, fn)
+	if ok := invoke(t, iv, fn.Name, `{}`); string(ok.Payload) != `{"seconds":60}` {
+		t.Fatalf("payload %s\n%s", ok.Payload, ok.Logs)
+	}
+	inv := invoke(t, iv, fn.Name, `{"fail":true}`)
+	if inv.Error == nil || inv.Error.Message != "failed on purpose" {
+		t.Fatalf("error %+v", inv.Error)
+	}
+	want := filepath.Join(fn.CodeDir, "src", "app.ts") + ":9:"
+	if len(inv.Error.Stack) == 0 || !strings.Contains(strings.Join(inv.Error.Stack, "\n"), want) {
+		t.Errorf("stack does not name %s:\n%s", want, strings.Join(inv.Error.Stack, "\n"))
+	}
+}
+
+// TestPipBuildInstallsWithTheFunctionsPython installs requirements.txt from
+// a local wheel (PIP_NO_INDEX, PIP_FIND_LINKS) with the interpreter that
+// runs the function; the handler imports it from its build folder.
+func TestPipBuildInstallsWithTheFunctionsPython(t *testing.T) {
+	requireTools(t, "python3")
+	wheels := t.TempDir()
+	writeWheel(t, wheels, "tinypkg", "hello from a wheel")
+	t.Setenv("PIP_NO_INDEX", "1")
+	t.Setenv("PIP_FIND_LINKS", wheels)
+	fn := buildApp(t, "py-app", "pip", "python3.11", "app.handler")
+	state := t.TempDir()
+	iv := newBuildInvoker(t, Config{StateDir: state}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	var out struct{ Greeting, Task_root, Module string }
+	json.Unmarshal(inv.Payload, &out)
+	if inv.Status != lambdadeck.StatusSucceeded || out.Greeting != "hello from a wheel" {
+		t.Fatalf("status %s payload %s\n%s", inv.Status, inv.Payload, inv.Logs)
+	}
+	if !strings.HasPrefix(out.Module, out.Task_root) || !strings.HasPrefix(out.Task_root, filepath.Join(state, "build", "py-app-")) {
+		t.Errorf("tinypkg from %s, task root %s", out.Module, out.Task_root)
+	}
+}
+
+// TestMakefileBuildFailureIsTheInvocationError: a failing make target is a
+// lambdadeck.BuildError naming the command, the folder and make's output,
+// and it is not retried until the inputs change.
+func TestMakefileBuildFailureIsTheInvocationError(t *testing.T) {
+	requireTools(t, "node", "make")
+	t.Parallel()
+	good := buildApp(t, "Maker", "make", "nodejs20.x", "index.handler")
+	good.BuildMethod = "makefile"
+	bad := buildApp(t, "Broken", "make", "nodejs20.x", "index.handler")
+	bad.BuildMethod = "makefile"
+	rec := &memoryRecorder{}
+	iv := newBuildInvoker(t, Config{Recorder: rec}, good, bad)
+	if inv := invoke(t, iv, good.Name, `{}`); !strings.Contains(string(inv.Payload), `"version":"made"`) {
+		t.Fatalf("payload %s\n%s", inv.Payload, inv.Logs)
+	}
+	inv := invoke(t, iv, bad.Name, `{}`)
+	if inv.Status != lambdadeck.StatusFailed || inv.Error == nil || inv.Error.Type != BuildErrorType {
+		t.Fatalf("status %s error %+v", inv.Status, inv.Error)
+	}
+	for _, where := range []string{inv.Error.Message, inv.Logs, rec.final[inv.RequestID].Error.Message} {
+		for _, want := range []string{"make build-Broken", "(in ", "error: this target fails on purpose"} {
+			if !strings.Contains(where, want) {
+				t.Errorf("%q lacks %q", where, want)
+			}
+		}
+	}
+	n := iv.builder.Commands()
+	if again := invoke(t, iv, bad.Name, `{}`); again.Error == nil || again.Error.Type != BuildErrorType || iv.builder.Commands() != n {
+		t.Errorf("second try: %+v after %d more commands", again.Error, iv.builder.Commands()-n)
+	}
+}
+
+// writeWheel writes a pure-Python wheel of package name, version 1.0, whose
+// greet() returns greeting, into dir (PyPI is not reachable here).
+func writeWheel(t *testing.T, dir, name, greeting string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name+"-1.0-py3-none-any.whl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	info := name + "-1.0.dist-info/"
+	files := []struct{ name, body string }{
+		{name + "/__init__.py", "def greet():\n    return " + fmt.Sprintf("%q", greeting) + "\n"},
+		{info + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: 1.0\n"},
+		{info + "WHEEL", "Wheel-Version: 1.0\nGenerator: lambdadeck-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{info + "RECORD", name + "/__init__.py,,\n" + info + "METADATA,,\n" + info + "WHEEL,,\n" + info + "RECORD,,\n"},
+	}
+	for _, file := range files {
+		w, err := zw.Create(file.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(file.body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
