@@ -400,3 +400,49 @@ func writeWheel(t *testing.T, dir, name, greeting string) {
 	}
 }
 
+
+// TestNoBuildMissingDependencyHint: with builds off, a dependency named in
+// package.json / requirements.txt is missing, and the error says why.
+func TestNoBuildMissingDependencyHint(t *testing.T) {
+	requireTools(t, "node", "python3")
+	t.Parallel()
+	cjs := buildApp(t, "cjs", "npm-nolock", "nodejs20.x", "index.handler")
+	esm := buildApp(t, "esm", "npm-lock", "nodejs20.x", "index.handler")
+	py := buildApp(t, "py", "pip", "python3.11", "app.missing")
+	iv := newBuildInvoker(t, Config{NoBuild: true}, cjs, esm, py)
+	for _, tt := range []struct{ name, dep, manifest string }{
+		{"cjs", "ms", "package.json"}, {"esm", "ms", "package.json"}, {"py", "tinypkg", "requirements.txt"},
+	} {
+		inv := invoke(t, iv, tt.name, `{}`)
+		if inv.Error == nil {
+			t.Fatalf("%s: no error\n%s", tt.name, inv.Logs)
+		}
+		hint := "lambdadeck: " + tt.dep + " is named in " + tt.manifest + " but not installed: lambdadeck's build did not run (--no-build)."
+		if !strings.Contains(inv.Error.Message, hint) || !strings.Contains(inv.Logs, hint) {
+			t.Errorf("%s: the hint is missing:\n%s\n%s", tt.name, inv.Error.Message, inv.Logs)
+		}
+		if strings.Contains(inv.Error.Message, "bootstrap") {
+			t.Errorf("%s: the error names lambdadeck's bootstrap: %s", tt.name, inv.Error.Message)
+		}
+	}
+	// The Require stack ends at the user's file.
+	inv := invoke(t, iv, "cjs", `{}`)
+	if want := "Require stack:\n- " + filepath.Join(cjs.CodeDir, "index.js") + "\nlambdadeck: "; !strings.Contains(inv.Error.Message, want) {
+		t.Errorf("message %q lacks %q", inv.Error.Message, want)
+	}
+}
+
+// TestDevDependencyHint: a devDependency the code needs is left out by the
+// build, and the error says so.
+func TestDevDependencyHint(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "dev-dep", "npm-lock", "nodejs20.x", "index.handler")
+	writeSource(t, filepath.Join(fn.CodeDir, "dev.js"), "require('left-pad');\nexports.handler = async () => 'x';\n")
+	fn.Handler = "dev.handler"
+	iv := newBuildInvoker(t, Config{}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	if inv.Error == nil || !strings.Contains(inv.Error.Message, "left-pad is a devDependency in package.json") {
+		t.Errorf("error %+v", inv.Error)
+	}
+}

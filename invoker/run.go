@@ -347,6 +347,11 @@ func (iv *Invoker) fail(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Fu
 // complete writes the figures and the END/REPORT lines into inv.
 func (iv *Invoker) complete(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Function, logs *logBuffer, format string, status lambdadeck.Status) {
 	o.in.endLog()
+	// A dependency the manifest names but that is not installed: say why.
+	if hint := iv.dependencyHint(fn, o.in.launch, inv.Error); hint != "" {
+		inv.Error.Message += "\n" + hint
+		o.platform = append(o.platform, hint)
+	}
 	inv.Status = status
 	inv.Cold = o.cold
 	inv.InitDuration = o.initDuration
