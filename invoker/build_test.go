@@ -3,8 +3,8 @@ package invoker
 import (
 	"archive/zip"
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -399,7 +399,6 @@ func writeWheel(t *testing.T, dir, name, greeting string) {
 		t.Fatal(err)
 	}
 }
-
 
 // TestNoBuildMissingDependencyHint: with builds off, a dependency named in
 // package.json / requirements.txt is missing, and the error says why.
