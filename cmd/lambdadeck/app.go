@@ -15,6 +15,7 @@ import (
 	"github.com/lambdadeck/lambdadeck/examples"
 	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/invoker/awsenv"
+	"github.com/lambdadeck/lambdadeck/invoker/build"
 	"github.com/lambdadeck/lambdadeck/invoker/expect"
 	"github.com/lambdadeck/lambdadeck/invoker/sam"
 	"github.com/lambdadeck/lambdadeck/store"
@@ -32,6 +33,7 @@ type commonFlags struct {
 	db       string
 	stateDir string
 	verbose  bool
+	noBuild  bool
 	aws      *awsFlags // nil for commands that run no function
 }
 
@@ -94,6 +96,11 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.template, "template", "", "same as -t")
 	fs.StringVar(&c.db, "db", filepath.Join(".lambdadeck", "lambdadeck.db"), "the SQLite `file` that keeps invocations")
 	fs.BoolVar(&c.verbose, "v", false, "log what lambdadeck does")
+}
+
+// registerNoBuild adds --no-build, for the commands that run functions.
+func (c *commonFlags) registerNoBuild(fs *flag.FlagSet) {
+	fs.BoolVar(&c.noBuild, "no-build", false, "run each function's CodeUri as it is: install, bundle and compile nothing (see lambdadeck build)")
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and reports
@@ -243,6 +250,8 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 		Recorder:         db,
 		StateDir:         c.stateDirectory(),
 		CacheDir:         cacheDirectory(),
+		NoBuild:          c.noBuild,
+		OnBuild:          build.Printer(a.Stderr),
 		Logger:           logger,
 		TemplatePath:     p.templatePath,
 		OnTemplateChange: onTemplateChange,
