@@ -76,7 +76,7 @@ func TestBuildCommand(t *testing.T) {
 	if !step.MatchString(stderr) {
 		t.Errorf("stderr lacks the npm install step line:\n%s", stderr)
 	}
-	if !regexp.MustCompile(`(?m)^NodeDeps: npm build in ` + regexp.QuoteMeta(filepath.Join(dir, ".lambdadeck", "build", "NodeDeps-")) + `[0-9a-f]{16}$`).MatchString(stdout) ||
+	if !regexp.MustCompile(`(?m)^NodeDeps: npm build in `+regexp.QuoteMeta(filepath.Join(dir, ".lambdadeck", "build", "NodeDeps-"))+`[0-9a-f]{16}$`).MatchString(stdout) ||
 		!strings.Contains(stdout, "Plain: nothing to build (runs from its CodeUri)\n") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
