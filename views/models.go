@@ -134,6 +134,15 @@ type InvocationPage struct {
 	Env []EnvVar
 	// RunAgain re-sends the same event and overrides.
 	RunAgain InvokeForm
+	// Build is the function's build while it runs for this invocation's
+	// cold start.
+	Build BuildLog
+}
+
+// BuildLog is a function's build as a running invocation waits for it.
+type BuildLog struct {
+	Building bool   // the build is under way
+	Log      string // its steps and output so far
 }
 
 // ErrorPage is shown for any failed request.

@@ -134,5 +134,6 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 		Invocation: *inv,
 		Env:        maskedEnv(inv.EnvOverrides),
 		RunAgain:   runAgain,
+		Build:      s.liveBuild(inv),
 	}))
 }
