@@ -1,9 +1,14 @@
 package build
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/lambdadeck/lambdadeck"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -37,5 +42,33 @@ func TestGoSourceHashIgnoresNonSources(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "internal", "util", "util.go"), "package util\n")
 	if h, _ := b.goHash("go", dir, ModuleDir(dir)); h == base {
 		t.Error("a new package in the module did not change the hash")
+	}
+}
+
+// TestGoBuildReportsProgress: the Go build reports its step, so the CLI
+// prints a line while it compiles.
+func TestGoBuildReportsProgress(t *testing.T) {
+	needTool(t, "go")
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module x\n\ngo 1.22\n")
+	writeFile(t, filepath.Join(dir, "main.go"), "package main\n\nfunc main() {}\n")
+	b := newBuilder(t)
+	var rec recorder
+	var out strings.Builder
+	printer := Printer(&out)
+	res, err := b.Function(context.Background(), lambdadeck.Function{Name: "gofn", Runtime: "provided.al2023", CodeDir: dir},
+		Options{Progress: func(e Event) { rec.progress(e); printer(e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Kind != Go || res.Bootstrap != filepath.Join(res.Dir, "bootstrap") {
+		t.Fatalf("result %+v", res)
+	}
+	if got := rec.steps(StepStarted); len(got) != 1 || got[0] != "go build" {
+		t.Errorf("started %v", got)
+	}
+	if !regexp.MustCompile(`^build gofn: go build \(in ` + regexp.QuoteMeta(dir) + `\) \.\.\. [0-9.]+m?s\n$`).MatchString(out.String()) {
+		t.Errorf("printed %q", out.String())
 	}
 }
