@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -29,33 +31,7 @@ func TestBrowserBuildingState(t *testing.T) {
 		}
 	}
 	ctx := newBrowser(t)
-	dir := t.TempDir()
-	release := filepath.Join(dir, "release")
-	code := filepath.Join(dir, "slow")
-	os.MkdirAll(code, 0o755)
-	makefile := "build-Slow:\n\t@echo 'compiling slowly'\n\t@while [ ! -f '" + release + "' ]; do sleep 0.1; done\n" +
-		"\t@echo 'error: this target fails on purpose' >&2\n\t@exit 2\n"
-	if err := os.WriteFile(filepath.Join(code, "Makefile"), []byte(makefile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	fn := lambdadeck.Function{Name: "slow", LogicalID: "Slow", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
-		BuildMethod: "makefile", Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 1}
-	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	iv, err := invoker.New(invoker.Config{Functions: []lambdadeck.Function{fn}, Recorder: db, StateDir: filepath.Join(dir, "state")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { iv.Close() })
-	srv, err := New(Config{Invoker: iv, Store: db, TemplatePath: filepath.Join(dir, "template.yaml"), Version: "e2e"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	ts, _, release := slowBuildServer(t)
 
 	b := watchBrowser(t, ctx)
 	step, read, byID := b.step, b.read, testIDSelector
@@ -93,4 +69,81 @@ func TestBrowserBuildingState(t *testing.T) {
 		}
 	}
 	b.checkConsole()
+}
+
+// slowBuildServer serves one makefile function whose build prints
+// "compiling slowly", then waits until the test writes the returned
+// release file, then fails.
+func slowBuildServer(t *testing.T) (*httptest.Server, *invoker.Invoker, string) {
+	t.Helper()
+	for _, tool := range []string{"make", "node"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not on PATH", tool)
+		}
+	}
+	dir := t.TempDir()
+	release := filepath.Join(dir, "release")
+	code := filepath.Join(dir, "slow")
+	os.MkdirAll(code, 0o755)
+	makefile := "build-Slow:\n\t@echo 'compiling slowly'\n\t@while [ ! -f '" + release + "' ]; do sleep 0.1; done\n" +
+		"\t@echo 'error: this target fails on purpose' >&2\n\t@exit 2\n"
+	if err := os.WriteFile(filepath.Join(code, "Makefile"), []byte(makefile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fn := lambdadeck.Function{Name: "slow", LogicalID: "Slow", Runtime: "nodejs20.x", Handler: "index.handler", CodeDir: code,
+		BuildMethod: "makefile", Timeout: 3 * time.Second, MemoryMB: 128, Concurrency: 1}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "lambdadeck.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	iv, err := invoker.New(invoker.Config{Functions: []lambdadeck.Function{fn}, Recorder: db, StateDir: filepath.Join(dir, "state")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { iv.Close() })
+	srv, err := New(Config{Invoker: iv, Store: db, TemplatePath: filepath.Join(dir, "template.yaml"), Version: "e2e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+
+	return ts, iv, release
+}
+
+// TestBuildingStateWithoutJavaScript: the permalink of an invocation whose
+// build runs shows the building state and the build log, and reloads
+// itself until the invocation ends.
+func TestBuildingStateWithoutJavaScript(t *testing.T) {
+	ts, iv, release := slowBuildServer(t)
+	run, err := iv.Start(context.Background(), lambdadeck.InvokeRequest{Function: "slow", Event: []byte("{}"), Source: lambdadeck.SourceBrowser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(ts.URL + "/invocations/" + run.RequestID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page := parseHTML(t, string(body))
+		if len(byTestID(page, "building-badge")) == 1 && strings.Contains(rawText(oneByTestID(t, page, "build-log")), "compiling slowly") {
+			if !strings.Contains(string(body), `http-equiv="refresh"`) {
+				t.Error("the page does not reload itself while it builds")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no building state on the permalink:\n%s", body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	os.WriteFile(release, nil, 0o644)
+	inv, err := run.Wait()
+	if err != nil || inv.Error == nil || inv.Error.Type != invoker.BuildErrorType {
+		t.Fatalf("outcome %+v %v", inv, err)
+	}
 }
