@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lambdadeck/lambdadeck"
 )
@@ -70,5 +71,20 @@ func TestGoBuildReportsProgress(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^build gofn: go build \(in ` + regexp.QuoteMeta(dir) + `\) \.\.\. [0-9.]+m?s\n$`).MatchString(out.String()) {
 		t.Errorf("printed %q", out.String())
+	}
+}
+
+// TestPrinterInterleaved: steps of two builds at once each end on a line of
+// their own.
+func TestPrinterInterleaved(t *testing.T) {
+	var out strings.Builder
+	p := Printer(&out)
+	p(Event{Target: "a", Kind: StepStarted, Step: "npm ci", Dir: "/a"})
+	p(Event{Target: "b", Kind: StepStarted, Step: "pip install", Dir: "/b"})
+	p(Event{Target: "a", Kind: StepFinished, Step: "npm ci", Elapsed: 3210 * time.Millisecond})
+	p(Event{Target: "b", Kind: StepFailed, Step: "pip install", Elapsed: 12 * time.Millisecond})
+	want := "build a: npm ci (in /a) ... \nbuild b: pip install (in /b) ... \nbuild a: npm ci ... 3.2s\nbuild b: pip install ... failed after 12ms\n"
+	if out.String() != want {
+		t.Errorf("printed\n%q\nwant\n%q", out.String(), want)
 	}
 }
