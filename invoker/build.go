@@ -99,7 +99,7 @@ type Built struct {
 
 // Build builds the named functions ahead of their first invocation (all of
 // them when names is empty), one after another, reporting each step to
-// progress and to Config.OnBuild; later cold starts then find them built.
+// progress (and to Config.OnBuild); later cold starts then find them built.
 // An unknown name is ENOTFOUND before anything is built.
 func (iv *Invoker) Build(ctx context.Context, names []string, progress build.Progress) ([]Built, error) {
 	cat := iv.cat.Load()
@@ -121,14 +121,7 @@ func (iv *Invoker) Build(ctx context.Context, names []string, progress build.Pro
 			b.Err = fmt.Errorf("%s cannot run here: %s", name, fn.NotRunnable)
 		case ok && spec.build != nil:
 			b.Kind = spec.build.kind
-			b.Err = spec.runBuild(ctx, func(e build.Event) {
-				if progress != nil {
-					progress(e)
-				}
-				if iv.cfg.OnBuild != nil {
-					iv.cfg.OnBuild(e)
-				}
-			})
+			b.Err = spec.runBuild(ctx, progress)
 			b.Dir = spec.codeDir
 			if b.Kind == build.Go {
 				b.Dir = filepath.Dir(spec.path)

@@ -445,3 +445,34 @@ func TestDevDependencyHint(t *testing.T) {
 		t.Errorf("error %+v", inv.Error)
 	}
 }
+
+// TestConcurrentColdStartsShareOneNPMBuild: cold starts at once run one npm
+// install, and Config.OnBuild hears each of its steps once.
+func TestConcurrentColdStartsShareOneNPMBuild(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "shared-npm", "npm-nolock", "nodejs20.x", "index.handler")
+	var mu sync.Mutex
+	finished := 0
+	iv := newBuildInvoker(t, Config{OnBuild: func(e build.Event) {
+		if e.Kind == build.StepFinished {
+			mu.Lock()
+			finished++
+			mu.Unlock()
+		}
+	}}, fn)
+	var wg sync.WaitGroup
+	invs := make([]*lambdadeck.Invocation, 3)
+	for i := range invs {
+		wg.Go(func() { invs[i] = invoke(t, iv, fn.Name, `{}`) })
+	}
+	wg.Wait()
+	for i, inv := range invs {
+		if string(inv.Payload) != `{"oneMinute":60000}` {
+			t.Errorf("invocation %d: %s\n%s", i, inv.Payload, inv.Logs)
+		}
+	}
+	if n := iv.builder.Commands(); n != 1 || finished != 1 {
+		t.Errorf("%d commands, %d finished steps heard, want 1 and 1", n, finished)
+	}
+}

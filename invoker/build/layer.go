@@ -29,10 +29,10 @@ func (b *Builder) Layer(ctx context.Context, layer lambdadeck.Layer, runtime str
 	}
 	target := "layer " + name
 	if layer.ContentDir == "" {
-		return "", fail(target, "build", "", errors.New("the layer has no local content (ContentUri)"), progress)
+		return "", b.fail(target, "build", "", errors.New("the layer has no local content (ContentUri)"), progress)
 	}
 	if !isDir(layer.ContentDir) {
-		return "", fail(target, "build", layer.ContentDir, errors.New("the layer's content folder does not exist"), progress)
+		return "", b.fail(target, "build", layer.ContentDir, errors.New("the layer's content folder does not exist"), progress)
 	}
 	method := strings.ToLower(layer.BuildMethod)
 	kind := None
@@ -67,16 +67,16 @@ func (b *Builder) Layer(ctx context.Context, layer lambdadeck.Layer, runtime str
 		tool, err = exec.LookPath("make")
 	}
 	if err != nil {
-		return "", fail(target, string(kind), layer.ContentDir, err, progress)
+		return "", b.fail(target, string(kind), layer.ContentDir, err, progress)
 	}
 	h := newHasher("layer-" + string(kind))
 	h.add(layer.ContentDir, name, tool, version)
 	if err := b.hashSources(h, layer.ContentDir); err != nil {
-		return "", fail(target, "reading the layer", layer.ContentDir, err, progress)
+		return "", b.fail(target, "reading the layer", layer.ContentDir, err, progress)
 	}
 	hash := h.sum()
 	root := filepath.Join(b.root, "layers")
-	return b.once("layer:"+name, hash, func() (string, error) {
+	return b.once("layer:"+name, hash, progress, func(progress Progress) (string, error) {
 		return b.cached(ctx, root, name, hash, target, true, progress, func(ctx context.Context, tmp string) error {
 			switch kind {
 			case NPM:
