@@ -127,7 +127,39 @@ func (iv *Invoker) Build(ctx context.Context, names []string, progress build.Pro
 				b.Dir = filepath.Dir(spec.path)
 			}
 		}
+		if b.Err == nil && fn.Runnable() {
+			_, b.Err = iv.buildLayers(ctx, fn, progress)
+		}
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// buildLayers builds the function's layers that say how
+// (Metadata.BuildMethod), as `sam build` does, and returns fn with their
+// built folders in place of their content: the layers' paths then point at
+// what Lambda would extract to /opt. With builds off, layers are used as
+// they are.
+func (iv *Invoker) buildLayers(ctx context.Context, fn lambdadeck.Function, progress build.Progress) (lambdadeck.Function, error) {
+	if iv.cfg.NoBuild || iv.builder == nil {
+		return fn, nil
+	}
+	var layers []lambdadeck.Layer
+	for i, l := range fn.Layers {
+		if l.ContentDir == "" || l.BuildMethod == "" {
+			continue
+		}
+		dir, err := iv.builder.Layer(ctx, l, fn.Runtime, progress)
+		if err != nil {
+			return fn, err
+		}
+		if layers == nil {
+			layers = append([]lambdadeck.Layer(nil), fn.Layers...) // the catalog's stay as they are
+		}
+		layers[i].ContentDir = dir
+	}
+	if layers != nil {
+		fn.Layers = layers
+	}
+	return fn, nil
 }

@@ -476,3 +476,27 @@ func TestConcurrentColdStartsShareOneNPMBuild(t *testing.T) {
 		t.Errorf("%d commands, %d finished steps heard, want 1 and 1", n, finished)
 	}
 }
+
+// TestLayerWithBuildMethodIsBuilt: a layer with Metadata.BuildMethod is
+// built into nodejs/node_modules, and the handler finds its dependency
+// there; the layer's own folder stays as it was.
+func TestLayerWithBuildMethodIsBuilt(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	layer := buildApp(t, "unused", "npm-nolock", "nodejs20.x", "")
+	fn := buildApp(t, "uses-layer", "make", "nodejs20.x", "app.handler")
+	writeSource(t, filepath.Join(fn.CodeDir, "app.js"), "const ms = require('ms');\nexports.handler = async () => ms('1h');\n")
+	fn.Layers = []lambdadeck.Layer{{LogicalID: "DepsLayer", Name: "deps", ContentDir: layer.CodeDir, BuildMethod: "nodejs20.x"}}
+	state := t.TempDir()
+	iv := newBuildInvoker(t, Config{StateDir: state}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	if string(inv.Payload) != "3600000" {
+		t.Fatalf("payload %s\n%s", inv.Payload, inv.Logs)
+	}
+	if built, _ := filepath.Glob(filepath.Join(state, "build", "layers", "DepsLayer-*", "nodejs", "node_modules", "ms")); len(built) != 1 {
+		t.Errorf("layer builds: %v", built)
+	}
+	if _, err := os.Stat(filepath.Join(layer.CodeDir, "node_modules")); err == nil {
+		t.Error("the layer build wrote into the layer's folder")
+	}
+}

@@ -73,7 +73,12 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		o.cold = true
 		// The code is built (or found built) before the process starts; the
 		// build's time is not the invocation's.
-		err := spec.runBuild(context.Background(), iv.buildProgress(id))
+		progress := iv.buildProgress(id)
+		err := spec.runBuild(context.Background(), progress)
+		if err == nil {
+			fn, err = iv.buildLayers(context.Background(), fn, progress)
+			in.fn.Layers = fn.Layers
+		}
 		iv.liveFor(id).endBuild()
 		if err != nil {
 			logs = in.beginLog(startLine(format, id))
