@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/lambdadeck/lambdadeck"
@@ -86,4 +87,79 @@ func (s *launchSpec) runBuild(ctx context.Context, progress build.Progress) erro
 		s.codeDir = res.Dir
 	}
 	return nil
+}
+
+// Built is one function's outcome of Invoker.Build.
+type Built struct {
+	Function string
+	Kind     build.Kind // None: nothing to build (or builds are off)
+	Dir      string     // the build folder
+	Err      error      // the build failed (a *build.Error), or the function cannot run here
+}
+
+// Build builds the named functions ahead of their first invocation (all of
+// them when names is empty), one after another, reporting each step to
+// progress (and to Config.OnBuild); later cold starts then find them built.
+// An unknown name is ENOTFOUND before anything is built.
+func (iv *Invoker) Build(ctx context.Context, names []string, progress build.Progress) ([]Built, error) {
+	cat := iv.cat.Load()
+	if len(names) == 0 {
+		names = cat.names
+	}
+	for _, name := range names {
+		if _, ok := cat.funcs[name]; !ok {
+			return nil, lambdadeck.Errorf(lambdadeck.ENOTFOUND, "Function not found: %s", name)
+		}
+	}
+	out := make([]Built, 0, len(names))
+	for _, name := range names {
+		fn := cat.funcs[name]
+		b := Built{Function: name}
+		spec, ok := cat.specs[name]
+		switch {
+		case !fn.Runnable():
+			b.Err = fmt.Errorf("%s cannot run here: %s", name, fn.NotRunnable)
+		case ok && spec.build != nil:
+			b.Kind = spec.build.kind
+			b.Err = spec.runBuild(ctx, progress)
+			b.Dir = spec.codeDir
+			if b.Kind == build.Go {
+				b.Dir = filepath.Dir(spec.path)
+			}
+		}
+		if b.Err == nil && fn.Runnable() {
+			_, b.Err = iv.buildLayers(ctx, fn, progress)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// buildLayers builds the function's layers that say how
+// (Metadata.BuildMethod), as `sam build` does, and returns fn with their
+// built folders in place of their content: the layers' paths then point at
+// what Lambda would extract to /opt. With builds off, layers are used as
+// they are.
+func (iv *Invoker) buildLayers(ctx context.Context, fn lambdadeck.Function, progress build.Progress) (lambdadeck.Function, error) {
+	if iv.cfg.NoBuild || iv.builder == nil {
+		return fn, nil
+	}
+	var layers []lambdadeck.Layer
+	for i, l := range fn.Layers {
+		if l.ContentDir == "" || l.BuildMethod == "" {
+			continue
+		}
+		dir, err := iv.builder.Layer(ctx, l, fn.Runtime, progress)
+		if err != nil {
+			return fn, err
+		}
+		if layers == nil {
+			layers = append([]lambdadeck.Layer(nil), fn.Layers...) // the catalog's stay as they are
+		}
+		layers[i].ContentDir = dir
+	}
+	if layers != nil {
+		fn.Layers = layers
+	}
+	return fn, nil
 }

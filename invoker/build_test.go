@@ -1,8 +1,10 @@
 package invoker
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -287,5 +289,214 @@ func TestNPMBuildRunsFromItsBuildFolder(t *testing.T) {
 	}
 	if len(steps) != 1 || steps[0] != "npm ci" {
 		t.Errorf("build steps %v", steps)
+	}
+}
+
+// TestEsbuildStackPointsAtTypeScript: a bundle with Sourcemap runs under
+// --enable-source-maps, so the error's stack names the .ts line.
+func TestEsbuildStackPointsAtTypeScript(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "ts-app", "esbuild-ts", "nodejs20.x", "app.handler")
+	fn.BuildMethod = "esbuild"
+	fn.BuildProperties = map[string]any{"EntryPoints": []any{"src/app.ts"}, "Sourcemap": true}
+	iv := newBuildInvoker(t, Config{}, fn)
+	if ok := invoke(t, iv, fn.Name, `{}`); string(ok.Payload) != `{"seconds":60}` {
+		t.Fatalf("payload %s\n%s", ok.Payload, ok.Logs)
+	}
+	inv := invoke(t, iv, fn.Name, `{"fail":true}`)
+	if inv.Error == nil || inv.Error.Message != "failed on purpose" {
+		t.Fatalf("error %+v", inv.Error)
+	}
+	want := filepath.Join(fn.CodeDir, "src", "app.ts") + ":9:"
+	if len(inv.Error.Stack) == 0 || !strings.Contains(strings.Join(inv.Error.Stack, "\n"), want) {
+		t.Errorf("stack does not name %s:\n%s", want, strings.Join(inv.Error.Stack, "\n"))
+	}
+}
+
+// TestPipBuildInstallsWithTheFunctionsPython installs requirements.txt from
+// a local wheel (PIP_NO_INDEX, PIP_FIND_LINKS) with the interpreter that
+// runs the function; the handler imports it from its build folder.
+func TestPipBuildInstallsWithTheFunctionsPython(t *testing.T) {
+	requireTools(t, "python3")
+	wheels := t.TempDir()
+	writeWheel(t, wheels, "tinypkg", "hello from a wheel")
+	t.Setenv("PIP_NO_INDEX", "1")
+	t.Setenv("PIP_FIND_LINKS", wheels)
+	fn := buildApp(t, "py-app", "pip", "python3.11", "app.handler")
+	state := t.TempDir()
+	iv := newBuildInvoker(t, Config{StateDir: state}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	var out struct{ Greeting, Task_root, Module string }
+	json.Unmarshal(inv.Payload, &out)
+	if inv.Status != lambdadeck.StatusSucceeded || out.Greeting != "hello from a wheel" {
+		t.Fatalf("status %s payload %s\n%s", inv.Status, inv.Payload, inv.Logs)
+	}
+	if !strings.HasPrefix(out.Module, out.Task_root) || !strings.HasPrefix(out.Task_root, filepath.Join(state, "build", "py-app-")) {
+		t.Errorf("tinypkg from %s, task root %s", out.Module, out.Task_root)
+	}
+}
+
+// TestMakefileBuildFailureIsTheInvocationError: a failing make target is a
+// lambdadeck.BuildError naming the command, the folder and make's output,
+// and it is not retried until the inputs change.
+func TestMakefileBuildFailureIsTheInvocationError(t *testing.T) {
+	requireTools(t, "node", "make")
+	t.Parallel()
+	good := buildApp(t, "Maker", "make", "nodejs20.x", "index.handler")
+	good.BuildMethod = "makefile"
+	bad := buildApp(t, "Broken", "make", "nodejs20.x", "index.handler")
+	bad.BuildMethod = "makefile"
+	rec := &memoryRecorder{}
+	iv := newBuildInvoker(t, Config{Recorder: rec}, good, bad)
+	if inv := invoke(t, iv, good.Name, `{}`); !strings.Contains(string(inv.Payload), `"version":"made"`) {
+		t.Fatalf("payload %s\n%s", inv.Payload, inv.Logs)
+	}
+	inv := invoke(t, iv, bad.Name, `{}`)
+	if inv.Status != lambdadeck.StatusFailed || inv.Error == nil || inv.Error.Type != BuildErrorType {
+		t.Fatalf("status %s error %+v", inv.Status, inv.Error)
+	}
+	for _, where := range []string{inv.Error.Message, inv.Logs, rec.final[inv.RequestID].Error.Message} {
+		for _, want := range []string{"make build-Broken", "(in ", "error: this target fails on purpose"} {
+			if !strings.Contains(where, want) {
+				t.Errorf("%q lacks %q", where, want)
+			}
+		}
+	}
+	n := iv.builder.Commands()
+	if again := invoke(t, iv, bad.Name, `{}`); again.Error == nil || again.Error.Type != BuildErrorType || iv.builder.Commands() != n {
+		t.Errorf("second try: %+v after %d more commands", again.Error, iv.builder.Commands()-n)
+	}
+}
+
+// writeWheel writes a pure-Python wheel of package name, version 1.0, whose
+// greet() returns greeting, into dir (PyPI is not reachable here).
+func writeWheel(t *testing.T, dir, name, greeting string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name+"-1.0-py3-none-any.whl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	info := name + "-1.0.dist-info/"
+	files := []struct{ name, body string }{
+		{name + "/__init__.py", "def greet():\n    return " + fmt.Sprintf("%q", greeting) + "\n"},
+		{info + "METADATA", "Metadata-Version: 2.1\nName: " + name + "\nVersion: 1.0\n"},
+		{info + "WHEEL", "Wheel-Version: 1.0\nGenerator: lambdadeck-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"},
+		{info + "RECORD", name + "/__init__.py,,\n" + info + "METADATA,,\n" + info + "WHEEL,,\n" + info + "RECORD,,\n"},
+	}
+	for _, file := range files {
+		w, err := zw.Create(file.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(file.body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNoBuildMissingDependencyHint: with builds off, a dependency named in
+// package.json / requirements.txt is missing, and the error says why.
+func TestNoBuildMissingDependencyHint(t *testing.T) {
+	requireTools(t, "node", "python3")
+	t.Parallel()
+	cjs := buildApp(t, "cjs", "npm-nolock", "nodejs20.x", "index.handler")
+	esm := buildApp(t, "esm", "npm-lock", "nodejs20.x", "index.handler")
+	py := buildApp(t, "py", "pip", "python3.11", "app.missing")
+	iv := newBuildInvoker(t, Config{NoBuild: true}, cjs, esm, py)
+	for _, tt := range []struct{ name, dep, manifest string }{
+		{"cjs", "ms", "package.json"}, {"esm", "ms", "package.json"}, {"py", "tinypkg", "requirements.txt"},
+	} {
+		inv := invoke(t, iv, tt.name, `{}`)
+		if inv.Error == nil {
+			t.Fatalf("%s: no error\n%s", tt.name, inv.Logs)
+		}
+		hint := "lambdadeck: " + tt.dep + " is named in " + tt.manifest + " but not installed: lambdadeck's build did not run (--no-build)."
+		if !strings.Contains(inv.Error.Message, hint) || !strings.Contains(inv.Logs, hint) {
+			t.Errorf("%s: the hint is missing:\n%s\n%s", tt.name, inv.Error.Message, inv.Logs)
+		}
+		if strings.Contains(inv.Error.Message, "bootstrap") {
+			t.Errorf("%s: the error names lambdadeck's bootstrap: %s", tt.name, inv.Error.Message)
+		}
+	}
+	// The Require stack ends at the user's file.
+	inv := invoke(t, iv, "cjs", `{}`)
+	if want := "Require stack:\n- " + filepath.Join(cjs.CodeDir, "index.js") + "\nlambdadeck: "; !strings.Contains(inv.Error.Message, want) {
+		t.Errorf("message %q lacks %q", inv.Error.Message, want)
+	}
+}
+
+// TestDevDependencyHint: a devDependency the code needs is left out by the
+// build, and the error says so.
+func TestDevDependencyHint(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "dev-dep", "npm-lock", "nodejs20.x", "index.handler")
+	writeSource(t, filepath.Join(fn.CodeDir, "dev.js"), "require('left-pad');\nexports.handler = async () => 'x';\n")
+	fn.Handler = "dev.handler"
+	iv := newBuildInvoker(t, Config{}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	if inv.Error == nil || !strings.Contains(inv.Error.Message, "left-pad is a devDependency in package.json") {
+		t.Errorf("error %+v", inv.Error)
+	}
+}
+
+// TestConcurrentColdStartsShareOneNPMBuild: cold starts at once run one npm
+// install, and Config.OnBuild hears each of its steps once.
+func TestConcurrentColdStartsShareOneNPMBuild(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	fn := buildApp(t, "shared-npm", "npm-nolock", "nodejs20.x", "index.handler")
+	var mu sync.Mutex
+	finished := 0
+	iv := newBuildInvoker(t, Config{OnBuild: func(e build.Event) {
+		if e.Kind == build.StepFinished {
+			mu.Lock()
+			finished++
+			mu.Unlock()
+		}
+	}}, fn)
+	var wg sync.WaitGroup
+	invs := make([]*lambdadeck.Invocation, 3)
+	for i := range invs {
+		wg.Go(func() { invs[i] = invoke(t, iv, fn.Name, `{}`) })
+	}
+	wg.Wait()
+	for i, inv := range invs {
+		if string(inv.Payload) != `{"oneMinute":60000}` {
+			t.Errorf("invocation %d: %s\n%s", i, inv.Payload, inv.Logs)
+		}
+	}
+	if n := iv.builder.Commands(); n != 1 || finished != 1 {
+		t.Errorf("%d commands, %d finished steps heard, want 1 and 1", n, finished)
+	}
+}
+
+// TestLayerWithBuildMethodIsBuilt: a layer with Metadata.BuildMethod is
+// built into nodejs/node_modules, and the handler finds its dependency
+// there; the layer's own folder stays as it was.
+func TestLayerWithBuildMethodIsBuilt(t *testing.T) {
+	requireTools(t, "node", "npm")
+	t.Parallel()
+	layer := buildApp(t, "unused", "npm-nolock", "nodejs20.x", "")
+	fn := buildApp(t, "uses-layer", "make", "nodejs20.x", "app.handler")
+	writeSource(t, filepath.Join(fn.CodeDir, "app.js"), "const ms = require('ms');\nexports.handler = async () => ms('1h');\n")
+	fn.Layers = []lambdadeck.Layer{{LogicalID: "DepsLayer", Name: "deps", ContentDir: layer.CodeDir, BuildMethod: "nodejs20.x"}}
+	state := t.TempDir()
+	iv := newBuildInvoker(t, Config{StateDir: state}, fn)
+	inv := invoke(t, iv, fn.Name, `{}`)
+	if string(inv.Payload) != "3600000" {
+		t.Fatalf("payload %s\n%s", inv.Payload, inv.Logs)
+	}
+	if built, _ := filepath.Glob(filepath.Join(state, "build", "layers", "DepsLayer-*", "nodejs", "node_modules", "ms")); len(built) != 1 {
+		t.Errorf("layer builds: %v", built)
+	}
+	if _, err := os.Stat(filepath.Join(layer.CodeDir, "node_modules")); err == nil {
+		t.Error("the layer build wrote into the layer's folder")
 	}
 }

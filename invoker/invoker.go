@@ -46,8 +46,8 @@ type Config struct {
 	// NoBuild runs every function's code as it is: nothing is built or
 	// installed before a cold start (lambdadeck --no-build).
 	NoBuild bool
-	// OnBuild, if set, receives every build step as it happens (the CLI
-	// prints them).
+	// OnBuild, if set, receives every build step as it happens, once
+	// however many invocations wait for the build (the CLI prints them).
 	OnBuild build.Progress
 	// TemplatePath is the template the functions came from; Watch reports
 	// its changes to OnTemplateChange (watch.go).
@@ -144,7 +144,7 @@ func New(cfg Config) (*Invoker, error) {
 	if err != nil {
 		return nil, err
 	}
-	builder, err := build.New(build.Config{StateDir: cfg.StateDir, CacheDir: cfg.CacheDir})
+	builder, err := build.New(build.Config{StateDir: cfg.StateDir, CacheDir: cfg.CacheDir, OnEvent: cfg.OnBuild})
 	if err != nil {
 		return nil, err
 	}

@@ -122,16 +122,13 @@ func (iv *Invoker) Live(requestID string) (LiveState, bool) {
 
 // buildProgress is the Progress of a build run for the invocation with the
 // request id: its steps go to the live view (the function page shows them
-// while they run) and to Config.OnBuild.
+// while they run). Config.OnBuild gets them from the Builder.
 func (iv *Invoker) buildProgress(requestID string) build.Progress {
 	l := iv.liveFor(requestID)
+	if l == nil {
+		return nil
+	}
 	return func(e build.Event) {
-		if iv.cfg.OnBuild != nil {
-			iv.cfg.OnBuild(e)
-		}
-		if l == nil {
-			return
-		}
 		l.mu.Lock()
 		if l.buildLog == nil {
 			l.buildLog = newLogBuffer(64*1024, 64*1024)

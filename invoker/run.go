@@ -82,7 +82,12 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		o.cold = true
 		// The code is built (or found built) before the process starts; the
 		// build's time is not the invocation's.
-		err := spec.runBuild(context.Background(), iv.buildProgress(id))
+		progress := iv.buildProgress(id)
+		err := spec.runBuild(context.Background(), progress)
+		if err == nil {
+			fn, err = iv.buildLayers(context.Background(), fn, progress)
+			in.fn.Layers = fn.Layers
+		}
 		iv.liveFor(id).endBuild()
 		if err != nil {
 			logs = in.beginLog(startLine(format, id))
@@ -356,6 +361,11 @@ func (iv *Invoker) fail(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Fu
 // complete writes the figures and the END/REPORT lines into inv.
 func (iv *Invoker) complete(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Function, logs *logBuffer, format string, status lambdadeck.Status) {
 	o.in.endLog()
+	// A dependency the manifest names but that is not installed: say why.
+	if hint := iv.dependencyHint(fn, o.in.launch, inv.Error); hint != "" {
+		inv.Error.Message += "\n" + hint
+		o.platform = append(o.platform, hint)
+	}
 	inv.Status = status
 	inv.Cold = o.cold
 	inv.InitDuration = o.initDuration

@@ -856,7 +856,7 @@ func InvocationDetail(p InvocationPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ResultPanel(p.Invocation).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ResultPanelWithBuild(p.Invocation, p.Build).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

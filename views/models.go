@@ -156,6 +156,15 @@ type InvocationPage struct {
 	// Attempts are every attempt of the Event invocation this one belongs
 	// to, in order; nil for a synchronous invocation.
 	Attempts []AttemptLink
+	// Build is the function's build while it runs for this invocation's
+	// cold start.
+	Build BuildLog
+}
+
+// BuildLog is a function's build as a running invocation waits for it.
+type BuildLog struct {
+	Building bool   // the build is under way
+	Log      string // its steps and output so far
 }
 
 // ErrorPage is shown for any failed request.

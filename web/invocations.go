@@ -145,5 +145,6 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 		Env:        maskedEnv(inv.EnvOverrides),
 		RunAgain:   runAgain,
 		Attempts:   attempts,
+		Build:      s.liveBuild(inv),
 	}))
 }

@@ -69,6 +69,19 @@ func (s *Server) invokeAndRespond(c echo.Context, fn lambdadeck.Function, req la
 	return render(c, http.StatusOK, views.InvokeResult(*inv, recent.Items))
 }
 
+// liveBuild is the build a running invocation waits for, if any.
+func (s *Server) liveBuild(inv *lambdadeck.Invocation) views.BuildLog {
+	li, ok := s.invoker.(liveInvoker)
+	if !ok || inv.Status.Finished() {
+		return views.BuildLog{}
+	}
+	st, ok := li.Live(inv.RequestID)
+	if !ok {
+		return views.BuildLog{}
+	}
+	return views.BuildLog{Building: st.Building, Log: st.BuildLog}
+}
+
 // overlayLive fills a running invocation's record with what it has done so
 // far: its log, and the chunks of a streamed response.
 func (s *Server) overlayLive(inv *lambdadeck.Invocation) {

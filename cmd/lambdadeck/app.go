@@ -16,6 +16,7 @@ import (
 	"github.com/lambdadeck/lambdadeck/examples"
 	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/invoker/awsenv"
+	"github.com/lambdadeck/lambdadeck/invoker/build"
 	"github.com/lambdadeck/lambdadeck/invoker/expect"
 	"github.com/lambdadeck/lambdadeck/invoker/sam"
 	"github.com/lambdadeck/lambdadeck/store"
@@ -34,6 +35,7 @@ type commonFlags struct {
 	stateDir    string
 	verbose     bool
 	busyTimeout time.Duration
+	noBuild     bool
 	aws         *awsFlags // nil for commands that run no function
 }
 
@@ -97,6 +99,11 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", filepath.Join(".lambdadeck", "lambdadeck.db"), "the SQLite `file` that keeps invocations")
 	fs.BoolVar(&c.verbose, "v", false, "log what lambdadeck does")
 	fs.DurationVar(&c.busyTimeout, "db-busy-timeout", 10*time.Second, "how `long` a write waits for the database while another process holds its lock, before it fails")
+}
+
+// registerNoBuild adds --no-build, for the commands that run functions.
+func (c *commonFlags) registerNoBuild(fs *flag.FlagSet) {
+	fs.BoolVar(&c.noBuild, "no-build", false, "run each function's CodeUri as it is: install, bundle and compile nothing (see lambdadeck build)")
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and reports
@@ -256,6 +263,8 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 		Recorder:         db,
 		StateDir:         c.stateDirectory(),
 		CacheDir:         cacheDirectory(),
+		NoBuild:          c.noBuild,
+		OnBuild:          build.Printer(a.Stderr),
 		Logger:           logger,
 		TemplatePath:     p.templatePath,
 		OnTemplateChange: onTemplateChange,

@@ -45,6 +45,7 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 	var c commonFlags
 	fs := a.newFlagSet("invoke", "lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]")
 	c.register(fs)
+	c.registerNoBuild(fs)
 	eventFile := fs.String("event", "", "read the event from `FILE` (- for standard input; default {})")
 	fs.StringVar(eventFile, "e", "", "same as --event")
 	env := envFlag{}

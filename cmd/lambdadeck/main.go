@@ -44,6 +44,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return app.Serve(ctx, args)
 	case "invoke":
 		return app.Invoke(ctx, args)
+	case "build":
+		return app.Build(ctx, args)
 	case "functions":
 		return app.Functions(ctx, args)
 	case "fixtures":
@@ -72,6 +74,7 @@ const usage = `lambdadeck runs AWS Lambda handlers locally, exactly as Lambda do
 Usage:
   lambdadeck [serve] [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]
   lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]
+  lambdadeck build [FUNCTION...] [-t template.yaml]
   lambdadeck functions [-t template.yaml]
   lambdadeck fixtures list|export|import [--dir events/] [--function F] [--format sam|console]
   lambdadeck generate-event [SERVICE [EVENT [--param value ...]]]

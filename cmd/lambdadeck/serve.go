@@ -23,6 +23,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	fs := a.newFlagSet("serve", "lambdadeck serve [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]")
 	c.register(fs)
 	c.registerAWS(fs)
+	c.registerNoBuild(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
 	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
 	retryDelay := fs.Duration("async-retry-delay", invoker.DefaultRetryDelay, "wait this `long` before retrying a failed Event invocation, twice as long before the next retry (Lambda waits 1m, then 2m)")

@@ -24,6 +24,7 @@ func (a *App) Test(ctx context.Context, args []string) int {
 	fs := a.newFlagSet("test", testSynopsis)
 	c.register(fs)
 	c.registerAWS(fs)
+	c.registerNoBuild(fs)
 	function := fs.String("function", "", "run only this `function`'s fixtures, and the shared ones against it")
 	fixtureName := fs.String("fixture", "", "run only the fixture with this `name`")
 	envName := fs.String("env", "", "fill {{variables}} from this named `environment` (lambdadeck.env.json beside the template, or the dashboard's)")

@@ -105,6 +105,9 @@ type Config struct {
 	// CacheDir holds tools lambdadeck installs once for every project (the
 	// pinned esbuild).
 	CacheDir string
+	// OnEvent, if set, receives every event of every build once, however
+	// many callers wait for it (the CLI prints them).
+	OnEvent Progress
 }
 
 // Builder builds functions and layers. It is safe for concurrent use.
@@ -112,6 +115,7 @@ type Builder struct {
 	stateDir string
 	root     string // <state>/build
 	cacheDir string
+	onEvent  Progress
 
 	builds atomic.Int64 // commands run, for tests
 
@@ -121,10 +125,42 @@ type Builder struct {
 	tools   map[string]string  // tool versions by command, asked once
 }
 
+// call is one build that concurrent callers wait for together; each of
+// them sees its events, those it missed replayed when it joins.
 type call struct {
 	done chan struct{}
 	dir  string
 	err  error
+
+	mu        sync.Mutex
+	events    []Event // the first maxBacklog events, for callers that join late
+	listeners []Progress
+}
+
+// maxBacklog bounds the events a build keeps for callers that join late.
+const maxBacklog = 2000
+
+func (c *call) send(e Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.events) < maxBacklog {
+		c.events = append(c.events, e)
+	}
+	for _, l := range c.listeners {
+		l(e)
+	}
+}
+
+func (c *call) join(p Progress) {
+	if p == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.events {
+		p(e)
+	}
+	c.listeners = append(c.listeners, p)
 }
 
 type failure struct {
@@ -151,6 +187,7 @@ func New(cfg Config) (*Builder, error) {
 		stateDir: state,
 		root:     filepath.Join(state, "build"),
 		cacheDir: cache,
+		onEvent:  cfg.OnEvent,
 		running:  map[string]*call{},
 		failed:   map[string]failure{},
 		tools:    map[string]string{},
@@ -161,10 +198,10 @@ func New(cfg Config) (*Builder, error) {
 // esbuild, go, make), so tests can tell a cached build from a new one.
 func (b *Builder) Commands() int64 { return b.builds.Load() }
 
-// once shares one build of key among concurrent callers and remembers a
-// failure for its hash, so a broken build is not redone on every
-// invocation until its inputs change.
-func (b *Builder) once(key, hash string, build func() (string, error)) (string, error) {
+// once shares one build of key among concurrent callers, each of them
+// seeing its progress, and remembers a failure for its hash, so a broken
+// build is not redone on every invocation until its inputs change.
+func (b *Builder) once(key, hash string, progress Progress, build func(Progress) (string, error)) (string, error) {
 	b.mu.Lock()
 	if f, ok := b.failed[key]; ok && f.hash == hash {
 		b.mu.Unlock()
@@ -172,14 +209,21 @@ func (b *Builder) once(key, hash string, build func() (string, error)) (string, 
 	}
 	if c := b.running[key]; c != nil {
 		b.mu.Unlock()
+		c.join(progress)
 		<-c.done
 		return c.dir, c.err
 	}
 	c := &call{done: make(chan struct{})}
+	c.join(progress)
 	b.running[key] = c
 	b.mu.Unlock()
 
-	c.dir, c.err = build()
+	c.dir, c.err = build(func(e Event) {
+		if b.onEvent != nil {
+			b.onEvent(e)
+		}
+		c.send(e)
+	})
 
 	b.mu.Lock()
 	delete(b.running, key)

@@ -182,9 +182,9 @@ func (b *Builder) esbuildTool(ctx context.Context, fn lambdadeck.Function, progr
 		return own, nil
 	}
 	if b.cacheDir == "" {
-		return "", fail(fn.Name, "installing "+EsbuildPackage, "", errors.New("the project has no node_modules/.bin/esbuild and lambdadeck has no cache folder to install esbuild into (set LAMBDADECK_CACHE_DIR)"), progress)
+		return "", b.fail(fn.Name, "installing "+EsbuildPackage, "", errors.New("the project has no node_modules/.bin/esbuild and lambdadeck has no cache folder to install esbuild into (set LAMBDADECK_CACHE_DIR)"), progress)
 	}
-	dir, err := b.installNPMPackages(ctx, []string{EsbuildPackage}, progress)
+	dir, err := b.installNPMPackages(ctx, []string{EsbuildPackage}, b.tee(progress))
 	if err != nil {
 		return "", err
 	}
@@ -203,7 +203,7 @@ func (b *Builder) buildEsbuild(ctx context.Context, fn lambdadeck.Function, prog
 	if hasManifest {
 		var err error
 		if npm, err = exec.LookPath("npm"); err != nil {
-			return Result{}, fail(fn.Name, "npm install", fn.CodeDir, errors.New("npm is not on PATH"), progress)
+			return Result{}, b.fail(fn.Name, "npm install", fn.CodeDir, errors.New("npm is not on PATH"), progress)
 		}
 	}
 	esbuild, err := b.esbuildTool(ctx, fn, progress)
@@ -213,10 +213,10 @@ func (b *Builder) buildEsbuild(ctx context.Context, fn lambdadeck.Function, prog
 	props, _ := json.Marshal(cfg)
 	hash, err := b.nodeHash(ctx, "esbuild", npm, fn, esbuild, b.toolVersion(ctx, esbuild, "--version"), string(props))
 	if err != nil {
-		return Result{}, fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
+		return Result{}, b.fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
 	}
 	final := filepath.Join(b.root, safeFileName(fn.Name)+"-"+hash)
-	dir, err := b.once("function:"+fn.Name, hash, func() (string, error) {
+	dir, err := b.once("function:"+fn.Name, hash, progress, func(progress Progress) (string, error) {
 		return b.cached(ctx, b.root, fn.Name, hash, fn.Name, true, progress, func(ctx context.Context, tmp string) error {
 			work := fn.CodeDir
 			var deps []string

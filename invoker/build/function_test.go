@@ -96,13 +96,14 @@ func TestConcurrentBuildsShareOne(t *testing.T) {
 	fn := nodeFunction("shared", code)
 	var wg sync.WaitGroup
 	dirs := make([]string, 5)
+	recs := make([]recorder, 5)
 	for i := range dirs {
 		builder := b
 		if i == 4 {
 			builder = other
 		}
 		wg.Go(func() {
-			res, err := builder.Function(context.Background(), fn, Options{})
+			res, err := builder.Function(context.Background(), fn, Options{Progress: recs[i].progress})
 			if err != nil {
 				t.Error(err)
 			}
@@ -112,6 +113,15 @@ func TestConcurrentBuildsShareOne(t *testing.T) {
 	wg.Wait()
 	if n := b.Commands() + other.Commands(); n != 1 {
 		t.Errorf("%d npm runs for one build", n)
+	}
+	// Every caller of the Builder that ran it saw its steps, those who
+	// joined late included.
+	if b.Commands() == 1 {
+		for i := range 4 {
+			if got := recs[i].steps(StepFinished); !slices.Equal(got, []string{"npm install"}) {
+				t.Errorf("caller %d saw %v", i, got)
+			}
+		}
 	}
 	for _, d := range dirs {
 		if d != dirs[0] {

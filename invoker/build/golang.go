@@ -98,13 +98,13 @@ func ignoredByGo(name string) bool {
 func (b *Builder) buildGo(ctx context.Context, fn lambdadeck.Function, progress Progress) (Result, error) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		return Result{}, fail(fn.Name, "go build", fn.CodeDir, errors.New("go is not on PATH"), progress)
+		return Result{}, b.fail(fn.Name, "go build", fn.CodeDir, errors.New("go is not on PATH"), progress)
 	}
 	hash, err := b.goHash(goTool, fn.CodeDir, ModuleDir(fn.CodeDir))
 	if err != nil {
-		return Result{}, fail(fn.Name, "reading Go sources", fn.CodeDir, err, progress)
+		return Result{}, b.fail(fn.Name, "reading Go sources", fn.CodeDir, err, progress)
 	}
-	dir, err := b.once("function:"+fn.Name, hash, func() (string, error) {
+	dir, err := b.once("function:"+fn.Name, hash, progress, func(progress Progress) (string, error) {
 		return b.cached(ctx, b.root, fn.Name, hash, fn.Name, true, progress, func(ctx context.Context, tmp string) error {
 			return b.run(ctx, fn.Name, step{
 				name: "go build",

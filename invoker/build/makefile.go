@@ -17,11 +17,11 @@ import (
 func (b *Builder) buildMake(ctx context.Context, fn lambdadeck.Function, progress Progress) (Result, error) {
 	makeTool, err := exec.LookPath("make")
 	if err != nil {
-		return Result{}, fail(fn.Name, "make", fn.CodeDir, errors.New("make is not on PATH"), progress)
+		return Result{}, b.fail(fn.Name, "make", fn.CodeDir, errors.New("make is not on PATH"), progress)
 	}
 	makefile := filepath.Join(fn.CodeDir, "Makefile")
 	if !exists(makefile) {
-		return Result{}, fail(fn.Name, "make", fn.CodeDir, errors.New("BuildMethod makefile needs a Makefile in the CodeUri folder"), progress)
+		return Result{}, b.fail(fn.Name, "make", fn.CodeDir, errors.New("BuildMethod makefile needs a Makefile in the CodeUri folder"), progress)
 	}
 	logicalID := fn.LogicalID
 	if logicalID == "" {
@@ -30,10 +30,10 @@ func (b *Builder) buildMake(ctx context.Context, fn lambdadeck.Function, progres
 	h := newHasher("makefile")
 	h.add(fn.CodeDir, logicalID, makeTool)
 	if err := b.hashSources(h, fn.CodeDir); err != nil {
-		return Result{}, fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
+		return Result{}, b.fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
 	}
 	hash := h.sum()
-	dir, err := b.once("function:"+fn.Name, hash, func() (string, error) {
+	dir, err := b.once("function:"+fn.Name, hash, progress, func(progress Progress) (string, error) {
 		return b.cached(ctx, b.root, fn.Name, hash, fn.Name, true, progress, func(ctx context.Context, tmp string) error {
 			scratch := tmp + ".scratch"
 			defer os.RemoveAll(scratch)

@@ -46,13 +46,13 @@ func (b *Builder) nodeHash(ctx context.Context, kind, npm string, fn lambdadeck.
 func (b *Builder) buildNPM(ctx context.Context, fn lambdadeck.Function, progress Progress) (Result, error) {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return Result{}, fail(fn.Name, "npm install", fn.CodeDir, errors.New("npm is not on PATH"), progress)
+		return Result{}, b.fail(fn.Name, "npm install", fn.CodeDir, errors.New("npm is not on PATH"), progress)
 	}
 	hash, err := b.nodeHash(ctx, "npm", npm, fn)
 	if err != nil {
-		return Result{}, fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
+		return Result{}, b.fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
 	}
-	dir, err := b.once("function:"+fn.Name, hash, func() (string, error) {
+	dir, err := b.once("function:"+fn.Name, hash, progress, func(progress Progress) (string, error) {
 		return b.cached(ctx, b.root, fn.Name, hash, fn.Name, true, progress, func(ctx context.Context, tmp string) error {
 			if err := copyTree(fn.CodeDir, tmp, b.sourceSkip); err != nil {
 				return fail(fn.Name, "copying the code", fn.CodeDir, err, progress)

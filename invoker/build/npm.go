@@ -44,7 +44,7 @@ func (b *Builder) installNPMPackages(ctx context.Context, packages []string, pro
 	target := "npm packages " + strings.Join(sorted, " ")
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return "", fail(target, "npm install", "", errors.New("npm is not on PATH"), progress)
+		return "", b.fail(target, "npm install", "", errors.New("npm is not on PATH"), progress)
 	}
 	h := newHasher("npm-packages")
 	h.add(sorted...)

@@ -38,38 +38,40 @@ func FormatEvent(e Event) string {
 // lines.
 func Printer(w io.Writer) Progress {
 	var mu sync.Mutex
-	open := false // a step's line awaits its time
+	open := "" // the step whose line awaits its time ("target\x00step")
+	closeOpen := func() {
+		if open != "" {
+			fmt.Fprintln(w)
+			open = ""
+		}
+	}
+	end := func(e Event, result string) {
+		if open == e.Target+"\x00"+e.Step {
+			fmt.Fprintln(w, result)
+		} else {
+			closeOpen()
+			fmt.Fprintf(w, "build %s: %s ... %s\n", e.Target, e.Step, result)
+		}
+		open = ""
+	}
 	return func(e Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e.Kind {
 		case StepStarted:
-			if open {
-				fmt.Fprintln(w)
-			}
+			closeOpen()
 			where := ""
 			if e.Dir != "" {
 				where = " (in " + e.Dir + ")"
 			}
 			fmt.Fprintf(w, "build %s: %s%s ... ", e.Target, e.Step, where)
-			open = true
+			open = e.Target + "\x00" + e.Step
 		case StepFinished:
-			if !open {
-				fmt.Fprintf(w, "build %s: %s ... ", e.Target, e.Step)
-			}
-			fmt.Fprintln(w, roundDuration(e.Elapsed))
-			open = false
+			end(e, roundDuration(e.Elapsed).String())
 		case StepFailed:
-			if !open {
-				fmt.Fprintf(w, "build %s: %s ... ", e.Target, e.Step)
-			}
-			fmt.Fprintf(w, "failed after %s\n", roundDuration(e.Elapsed))
-			open = false
+			end(e, "failed after "+roundDuration(e.Elapsed).String())
 		case Waiting:
-			if open {
-				fmt.Fprintln(w)
-				open = false
-			}
+			closeOpen()
 			fmt.Fprintln(w, FormatEvent(e))
 		}
 	}

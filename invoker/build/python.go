@@ -15,15 +15,15 @@ import (
 // PIP_FIND_LINKS, pip.conf), as `sam build` does.
 func (b *Builder) buildPip(ctx context.Context, fn lambdadeck.Function, python string, progress Progress) (Result, error) {
 	if python == "" {
-		return Result{}, fail(fn.Name, "pip install", fn.CodeDir, errors.New("no Python interpreter to install the requirements with"), progress)
+		return Result{}, b.fail(fn.Name, "pip install", fn.CodeDir, errors.New("no Python interpreter to install the requirements with"), progress)
 	}
 	h := newHasher("pip")
 	h.add(fn.CodeDir, python, b.toolVersion(ctx, python, "--version"), b.toolVersion(ctx, python, "-m", "pip", "--version"))
 	if err := b.hashSources(h, fn.CodeDir); err != nil {
-		return Result{}, fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
+		return Result{}, b.fail(fn.Name, "reading the code", fn.CodeDir, err, progress)
 	}
 	hash := h.sum()
-	dir, err := b.once("function:"+fn.Name, hash, func() (string, error) {
+	dir, err := b.once("function:"+fn.Name, hash, progress, func(progress Progress) (string, error) {
 		return b.cached(ctx, b.root, fn.Name, hash, fn.Name, true, progress, func(ctx context.Context, tmp string) error {
 			if err := copyTree(fn.CodeDir, tmp, b.sourceSkip); err != nil {
 				return fail(fn.Name, "copying the code", fn.CodeDir, err, progress)

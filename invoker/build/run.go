@@ -105,6 +105,23 @@ func (b *Builder) run(ctx context.Context, target string, s step, progress Progr
 	return nil
 }
 
+// fail reports a step that is not a command (copying, reading a manifest)
+// outside a shared build: to the caller's progress and Config.OnEvent.
+func (b *Builder) fail(target, stepName, dir string, err error, progress Progress) error {
+	return fail(target, stepName, dir, err, b.tee(progress))
+}
+
+// tee sends events to progress and to Config.OnEvent.
+func (b *Builder) tee(progress Progress) Progress {
+	if b.onEvent == nil {
+		return progress
+	}
+	return func(e Event) {
+		b.onEvent(e)
+		progress.send(e)
+	}
+}
+
 // fail reports a step that is not a command (copying, reading a manifest).
 func fail(target, stepName, dir string, err error, progress Progress) error {
 	e := &Error{Target: target, Step: stepName, Dir: dir, Err: err}

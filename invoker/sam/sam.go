@@ -358,6 +358,13 @@ func (l *loader) function(id string, res map[string]any) lambdadeck.Function {
 		if v, ok := l.resolver.eval(meta["BuildMethod"], site{name, "Metadata.BuildMethod"}).(string); ok {
 			fn.BuildMethod = v
 		}
+		if raw, ok := meta["BuildProperties"]; ok {
+			if v, ok := l.resolver.eval(raw, site{name, "Metadata.BuildProperties"}).(map[string]any); ok {
+				fn.BuildProperties = v
+			} else {
+				l.warn("%s: Metadata.BuildProperties is not a mapping; it is ignored", name)
+			}
+		}
 	}
 
 	image := str("PackageType") == "Image"

@@ -748,19 +748,20 @@ Outputs:
 	}
 	create := function(t, tmpl, "CreateOrderFunction")
 	want := lambdadeck.Function{
-		Name:         "CreateOrderFunction",
-		LogicalID:    "CreateOrderFunction",
-		Runtime:      "nodejs20.x",
-		Handler:      "app.createHandler",
-		CodeDir:      filepath.Join(tmpl.Dir, "orders"),
-		Environment:  map[string]string{"STAGE": "dev", "POWERTOOLS_SERVICE_NAME": "orders", "FOLLOW_UP": "orders-get-dev"},
-		Timeout:      10 * time.Second,
-		MemoryMB:     256,
-		Architecture: "arm64",
-		LogFormat:    "JSON",
-		BuildMethod:  "esbuild",
-		Concurrency:  lambdadeck.DefaultConcurrency,
-		Description:  "Creates an order",
+		Name:            "CreateOrderFunction",
+		LogicalID:       "CreateOrderFunction",
+		Runtime:         "nodejs20.x",
+		Handler:         "app.createHandler",
+		CodeDir:         filepath.Join(tmpl.Dir, "orders"),
+		Environment:     map[string]string{"STAGE": "dev", "POWERTOOLS_SERVICE_NAME": "orders", "FOLLOW_UP": "orders-get-dev"},
+		Timeout:         10 * time.Second,
+		MemoryMB:        256,
+		Architecture:    "arm64",
+		LogFormat:       "JSON",
+		BuildMethod:     "esbuild",
+		BuildProperties: map[string]any{"Minify": true, "Target": "es2020", "EntryPoints": []any{"app.ts"}},
+		Concurrency:     lambdadeck.DefaultConcurrency,
+		Description:     "Creates an order",
 	}
 	if !reflect.DeepEqual(create, want) {
 		t.Errorf("CreateOrderFunction =\n%+v\nwant\n%+v", create, want)
@@ -817,5 +818,46 @@ func TestParseUsesDir(t *testing.T) {
 	}
 	if _, err := tmpl.Function("nope"); lambdadeck.ErrorCode(err) != lambdadeck.ENOTFOUND {
 		t.Errorf("Function(nope) err = %v, want ENOTFOUND", err)
+	}
+}
+
+// TestBuildProperties: Metadata.BuildProperties reaches the function with
+// intrinsics resolved; one that is not a mapping is a warning.
+func TestBuildProperties(t *testing.T) {
+	tmpl := load(t, `Parameters:
+  Stage:
+    Type: String
+    Default: dev
+Resources:
+  Ts:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        EntryPoints: [app.ts]
+        Sourcemap: true
+        Define:
+          - !Sub "STAGE='${Stage}'"
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+  Bad:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildProperties: [not, a, map]
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+`)
+	ts := function(t, tmpl, "Ts")
+	want := map[string]any{"EntryPoints": []any{"app.ts"}, "Sourcemap": true, "Define": []any{"STAGE='dev'"}}
+	if !reflect.DeepEqual(ts.BuildProperties, want) {
+		t.Errorf("BuildProperties = %#v", ts.BuildProperties)
+	}
+	if bad := function(t, tmpl, "Bad"); bad.BuildProperties != nil {
+		t.Errorf("Bad BuildProperties = %#v", bad.BuildProperties)
+	}
+	if len(tmpl.Warnings) != 1 || !strings.Contains(tmpl.Warnings[0], "Metadata.BuildProperties is not a mapping") {
+		t.Errorf("warnings = %q", tmpl.Warnings)
 	}
 }

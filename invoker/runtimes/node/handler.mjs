@@ -97,6 +97,22 @@ async function loadModule(require, appRoot, moduleRoot, moduleName) {
 }
 
 /**
+ * userRequireStack drops requireFrom (lambdadeck's bootstrap) from a
+ * "Require stack" that names the user's files too: a dependency missing from
+ * the user's module then reads as the user's own error, ending at the user's
+ * file. A handler module that is missing keeps the one line, as Lambda's
+ * names its runtime there.
+ */
+function userRequireStack(err, requireFrom) {
+  const lines = String(err.message).split('\n');
+  const kept = lines.filter((line) => line !== `- ${requireFrom}`);
+  if (kept.length < lines.length && kept[kept.length - 1].startsWith('- ')) {
+    err.message = kept.join('\n');
+  }
+  return err;
+}
+
+/**
  * loadHandler resolves fullHandler ("src/handlers/app.handler",
  * "index.a.b") under appRoot and returns the handler function. requireFrom
  * is the file that user modules appear to be required from (it shows in
@@ -123,7 +139,7 @@ export async function loadHandler(appRoot, fullHandler, requireFrom) {
     if (err instanceof SyntaxError) {
       throw new UserCodeSyntaxError(err);
     } else if (err?.code === 'MODULE_NOT_FOUND') {
-      throw new ImportModuleError(err);
+      throw new ImportModuleError(userRequireStack(err, requireFrom));
     }
     throw err;
   }
