@@ -256,7 +256,7 @@ func (s *Server) LambdaAPI() http.Handler {
 	e.HTTPErrorHandler = s.handleAPIError
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
 	s.lambdaAPIRoutes(e)
-	return e
+	return s.guard(e, true)
 }
 
 // functionRef is a FunctionName as the API takes it (a name, name:qualifier,
