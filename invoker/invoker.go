@@ -412,7 +412,7 @@ func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, 
 	if !fn.Runnable() {
 		return fn, nil, launchSpec{}, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
 	}
-	if err := validateRequest(req); err != nil {
+	if err := validateRequest(fn, req); err != nil {
 		return fn, nil, launchSpec{}, nil, err
 	}
 	inv := &lambdadeck.Invocation{
@@ -484,7 +484,7 @@ func (iv *Invoker) enter() bool {
 	return true
 }
 
-func validateRequest(req *lambdadeck.InvokeRequest) error {
+func validateRequest(fn lambdadeck.Function, req *lambdadeck.InvokeRequest) error {
 	if len(req.Event) == 0 {
 		req.Event = []byte("{}")
 	}
@@ -501,10 +501,8 @@ func validateRequest(req *lambdadeck.InvokeRequest) error {
 	if len(req.ClientContext) > 0 && !json.Valid(req.ClientContext) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "the client context is not valid JSON")
 	}
-	for k := range req.Env {
-		if err := checkOverride(k); err != nil {
-			return err
-		}
+	if err := CheckOverrides(fn, req.Env); err != nil {
+		return err
 	}
 	if req.Source == "" {
 		req.Source = lambdadeck.SourceCLI

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
 )
@@ -190,6 +191,9 @@ func (s *Server) invokeFunction(c echo.Context) error {
 		return err
 	}
 	req, err := invokeRequestFromForm(fn.Name, c.Request().PostForm)
+	if err == nil {
+		err = invoker.CheckOverrides(fn, req.Env)
+	}
 	if err != nil {
 		return s.formMistake(c, fn, err)
 	}

@@ -52,6 +52,7 @@ Globals:
     Environment:
       Variables:
         STAGE: test
+        EXTRA: ""
 Resources:
   Greeter:
     Type: AWS::Serverless::Function
