@@ -541,7 +541,8 @@ func (imp *importer) samDir(ctx context.Context, dir, function string) {
 				continue
 			}
 			filePath := filepath.Join(path, f.Name())
-			if f.Type()&fs.ModeSymlink != 0 {
+			if f.Type()&fs.ModeSymlink != 0 && !strings.HasSuffix(f.Name(), metaExtension) {
+				// (A linked sidecar is reported with its event file.)
 				imp.report.fail(filePath, errSymlink)
 				continue
 			}
