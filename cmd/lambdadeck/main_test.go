@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -427,6 +428,61 @@ func TestInvokeFixture(t *testing.T) {
 	} {
 		if code, _, stderr := run(t, "", args...); code != exitUsage {
 			t.Errorf("%v: exit %d, %s", args, code, stderr)
+		}
+	}
+}
+
+// TestStateIsPrivate runs the CLI whole: the state folder, the database and
+// the installed bootstraps are made private to the user (an older
+// lambdadeck left them world-readable), and --db pointing at another
+// program's SQLite file is refused with the file left byte-identical.
+func TestStateIsPrivate(t *testing.T) {
+	requireRuntimes(t)
+	dir := writeProject(t)
+	state := filepath.Join(dir, ".lambdadeck")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, `{"name":"Ada"}`, "invoke", "greeter", "--event", "-")
+	if code != exitOK {
+		t.Fatalf("invoke: exit %d\n%s", code, stderr)
+	}
+	for path, want := range map[string]os.FileMode{
+		state: 0o700, filepath.Join(state, "lambdadeck.db"): 0o600, filepath.Join(state, "lambdadeck.db-lock"): 0o600,
+		filepath.Join(state, "runtimes"): 0o700,
+	} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s mode %o, want %o", path, st.Mode().Perm(), want)
+		}
+	}
+
+	foreign := filepath.Join(dir, "app.db")
+	other, err := sql.Open("sqlite", "file:"+foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	before, _ := os.ReadFile(foreign)
+	code, _, stderr = run(t, `{}`, "invoke", "greeter", "--event", "-", "--db", foreign)
+	if code == exitOK || !strings.Contains(stderr, "is another program's SQLite database (tables orders, none of them lambdadeck's)") {
+		t.Errorf("--db at a foreign database: exit %d\n%s", code, stderr)
+	}
+	if after, _ := os.ReadFile(foreign); !bytes.Equal(before, after) {
+		t.Error("the foreign database changed")
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-lock"} {
+		if _, err := os.Stat(foreign + suffix); err == nil {
+			t.Errorf("%s was created", foreign+suffix)
 		}
 	}
 }
