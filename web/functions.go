@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -285,6 +286,19 @@ func megabytes(n int) string {
 // line and column of the first mistake, counted from json.SyntaxError's
 // byte offset.
 func checkJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		// encoding/json lets invalid UTF-8 through inside strings.
+		at := 0
+		for at < len(b) {
+			r, size := utf8.DecodeRune(b[at:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			at += size
+		}
+		line, column := lineColumn(b, int64(at+1))
+		return fmt.Errorf("line %d, column %d: byte 0x%02x is not valid UTF-8", line, column, b[at])
+	}
 	if json.Valid(b) {
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
@@ -371,6 +372,11 @@ func (s *Server) parseInvoke(c echo.Context, operation string, types []string) (
 	if len(inv.event) == 0 {
 		// AWS treats an empty payload as an empty object, as SAM mimics.
 		inv.event = []byte("{}")
+	}
+	if !utf8.Valid(inv.event) {
+		// encoding/json would let it through inside a string; AWS's parser
+		// refuses it, in its own words.
+		return invokeRequest{}, invalidContent("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 in the payload")
 	}
 	if !json.Valid(inv.event) {
 		return invokeRequest{}, invalidContent("Could not parse request body into json: Could not parse payload into json: " + jsonErrorDetail(inv.event))

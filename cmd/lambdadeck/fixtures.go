@@ -677,6 +677,9 @@ func readJSONFile(path string) ([]byte, error) {
 	if len(data) > lambdadeck.MaxSyncPayload {
 		return nil, fmt.Errorf("over Lambda's 6 MB limit")
 	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("not valid UTF-8, which Lambda refuses in an event")
+	}
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		var se *json.SyntaxError

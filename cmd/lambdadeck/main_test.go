@@ -486,3 +486,24 @@ func TestStateIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeRefusesInvalidUTF8: the CLI refuses an event that is not valid
+// UTF-8 with a clear message, and fixtures import names the file.
+func TestInvokeRefusesInvalidUTF8(t *testing.T) {
+	dir := writeProject(t)
+	code, _, stderr := run(t, "{\"name\":\"\xff\"}", "invoke", "greeter", "--event", "-")
+	if code == exitOK || !strings.Contains(stderr, "the event is not valid UTF-8: byte 0xff at offset 9") {
+		t.Errorf("invoke: exit %d\n%s", code, stderr)
+	}
+	events := filepath.Join(dir, "events", "greeter")
+	if err := os.MkdirAll(events, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(events, "bad.json"), []byte("{\"name\":\"\xff\"}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, "", "fixtures", "import", "--dir", filepath.Join(dir, "events"))
+	if code == exitOK || !strings.Contains(stderr, "bad.json: not valid UTF-8") {
+		t.Errorf("import: exit %d\n%s", code, stderr)
+	}
+}
