@@ -71,6 +71,9 @@ type allowedHost struct {
 func parseAllowedHosts(values []string) ([]allowedHost, error) {
 	out := make([]allowedHost, 0, len(values))
 	for _, v := range values {
+		if v == "" || strings.ContainsAny(v, "/ @?#\\") {
+			return nil, fmt.Errorf("allowed host %q is not a host name or host:port", v)
+		}
 		name, port, ok := splitHost(v)
 		if !ok || name == "" || strings.ContainsAny(name, "/ @?#") {
 			return nil, fmt.Errorf("allowed host %q is not a host name or host:port", v)

@@ -507,3 +507,28 @@ func TestInvokeRefusesInvalidUTF8(t *testing.T) {
 		t.Errorf("import: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestServeAllowedHost runs serve whole: a Host it does not know is a 421,
+// one given with --allowed-host is answered, and a malformed one is a
+// usage error.
+func TestServeAllowedHost(t *testing.T) {
+	writeProject(t)
+	base := startServer(t, "--allowed-host", "dev.example", "--watch=false")
+	for host, want := range map[string]int{"dev.example:9999": http.StatusOK, "evil.test": http.StatusMisdirectedRequest,
+		strings.TrimPrefix(base, "http://"): http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	code, _, stderr := run(t, "", "serve", "--addr", "127.0.0.1:0", "--allowed-host", "http://x/")
+	if code != exitUsage || !strings.Contains(stderr, `allowed host "http://x/" is not a host name or host:port`) {
+		t.Errorf("a malformed --allowed-host: exit %d\n%s", code, stderr)
+	}
+}
