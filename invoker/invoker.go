@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/lambdadeck/lambdadeck"
@@ -444,7 +445,7 @@ func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, 
 	if !fn.Runnable() {
 		return fn, nil, launchSpec{}, nil, lambdadeck.Errorf(lambdadeck.EINVALID, "function %s cannot run here: %s", fn.Name, fn.NotRunnable)
 	}
-	if err := validateRequest(req); err != nil {
+	if err := validateRequest(fn, req); err != nil {
 		return fn, nil, launchSpec{}, nil, err
 	}
 	inv := &lambdadeck.Invocation{
@@ -477,7 +478,7 @@ func (iv *Invoker) enter() bool {
 	return true
 }
 
-func validateRequest(req *lambdadeck.InvokeRequest) error {
+func validateRequest(fn lambdadeck.Function, req *lambdadeck.InvokeRequest) error {
 	if len(req.Event) == 0 {
 		req.Event = []byte("{}")
 	}
@@ -488,21 +489,40 @@ func validateRequest(req *lambdadeck.InvokeRequest) error {
 	if len(req.Event) > limit {
 		return lambdadeck.Errorf(lambdadeck.ETOOLARGE, "the event is %d bytes; Lambda's limit for this invocation type is %d bytes", len(req.Event), limit)
 	}
+	// encoding/json lets invalid UTF-8 through inside strings; Lambda
+	// refuses such a payload (InvalidRequestContentException).
+	if i := invalidUTF8(req.Event); i >= 0 {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "the event is not valid UTF-8: byte 0x%02x at offset %d", req.Event[i], i)
+	}
 	if !json.Valid(req.Event) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "the event is not valid JSON")
+	}
+	if i := invalidUTF8(req.ClientContext); i >= 0 {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "the client context is not valid UTF-8: byte 0x%02x at offset %d", req.ClientContext[i], i)
 	}
 	if len(req.ClientContext) > 0 && !json.Valid(req.ClientContext) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "the client context is not valid JSON")
 	}
-	for k := range req.Env {
-		if err := checkOverride(k); err != nil {
-			return err
-		}
+	if err := CheckOverrides(fn, req.Env); err != nil {
+		return err
 	}
 	if req.Source == "" {
 		req.Source = lambdadeck.SourceCLI
 	}
 	return nil
+}
+
+// invalidUTF8 is the offset of the first byte of b that is not valid
+// UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 func (iv *Invoker) record(ctx context.Context, inv *lambdadeck.Invocation, begin bool) error {

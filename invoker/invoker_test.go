@@ -170,7 +170,7 @@ while true; do
   trace=$(grep -i '^Lambda-Runtime-Trace-Id:' "$HDRS" | tr -d '\r' | cut -d' ' -f2-)
   respond "{\"deadline\":$deadline,\"arn\":\"$arn\",\"cc\":$cc,\"identity\":$ident,\"trace\":\"$trace\",\"handler\":\"$_HANDLER\",\"name\":\"$AWS_LAMBDA_FUNCTION_NAME\",\"memory\":\"$AWS_LAMBDA_FUNCTION_MEMORY_SIZE\",\"version\":\"$AWS_LAMBDA_FUNCTION_VERSION\",\"group\":\"$AWS_LAMBDA_LOG_GROUP_NAME\",\"stream\":\"$AWS_LAMBDA_LOG_STREAM_NAME\",\"region\":\"$AWS_REGION\",\"root\":\"$LAMBDA_TASK_ROOT\",\"tz\":\"$TZ\",\"greeting\":\"${GREETING:-}\",\"override\":\"${EXTRA:-}\",\"exec\":\"${AWS_EXECUTION_ENV:-unset}\"}"
 done`, func(f *lambdadeck.Function) {
-		f.Environment = map[string]string{"GREETING": "hello", "AWS_REGION": "eu-west-1"}
+		f.Environment = map[string]string{"GREETING": "hello", "AWS_REGION": "eu-west-1", "EXTRA": "from-template"}
 		f.MemoryMB = 256
 	})
 	iv := newTestInvoker(t, nil, fn)
@@ -622,6 +622,7 @@ func TestBadRequests(t *testing.T) {
 		{"async oversize", lambdadeck.InvokeRequest{Function: "ok", Async: true, Event: []byte(`"` + strings.Repeat("a", lambdadeck.MaxAsyncPayload) + `"`)}, lambdadeck.ETOOLARGE},
 		{"reserved override", lambdadeck.InvokeRequest{Function: "ok", Env: map[string]string{"_HANDLER": "x"}}, lambdadeck.EINVALID},
 		{"code-changing override", lambdadeck.InvokeRequest{Function: "ok", Env: map[string]string{"NODE_OPTIONS": "--require /tmp/x.js"}}, lambdadeck.EINVALID},
+		{"override of a variable the template does not set", lambdadeck.InvokeRequest{Function: "ok", Env: map[string]string{"EXTRA": "x"}}, lambdadeck.EINVALID},
 		{"bad client context", lambdadeck.InvokeRequest{Function: "ok", ClientContext: []byte("{")}, lambdadeck.EINVALID},
 	}
 	for _, tc := range cases {
@@ -640,7 +641,8 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestEnvOverridesGetAFreshInstance(t *testing.T) {
-	fn := customFunction(t, "envcheck", `while true; do next; respond "\"${MODE:-default}:$$\""; done`)
+	fn := customFunction(t, "envcheck", `while true; do next; respond "\"${MODE:-default}:$$\""; done`,
+		func(f *lambdadeck.Function) { f.Environment = map[string]string{"MODE": "default"} })
 	iv := newTestInvoker(t, nil, fn)
 	a := invoke(t, iv, "envcheck", `{}`)
 	b, err := iv.Invoke(context.Background(), lambdadeck.InvokeRequest{Function: "envcheck", Env: map[string]string{"MODE": "debug"}})

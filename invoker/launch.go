@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -490,27 +492,94 @@ func mountMap(fss []lambdadeck.FileSystem) string {
 	return string(b)
 }
 
-// checkOverride refuses a per-invocation override that Lambda reserves (it
-// would be silently ignored) or that changes what code the runtime loads:
-// overrides come from the browser and the API, and nothing there may change
-// what runs. The template on disk may still set these.
-func checkOverride(name string) error {
-	if name == "" || strings.ContainsAny(name, "=\x00") {
+// CheckOverrides checks the per-invocation environment overrides env for
+// fn, with one rule and one message wherever they come from: the invoke
+// form, a fixture being saved (dashboard or fixtures import), a test run
+// or the CLI. Overrides come from the browser and the API, and nothing
+// there may change what code runs, so the rule is an allow-list: a name is
+// allowed only if fn's template sets it (Environment.Variables) or it is
+// one of HarmlessOverrides, and never if Lambda reserves it or it changes
+// what code the runtime loads (PATH, NODE_OPTIONS, PYTHON*, LD_*...), even
+// when the template sets it. A deny-list cannot work: every interpreter
+// and shell has variables that run a command (PYTHONWARNINGS with
+// BROWSER, SHELLOPTS with PS4...).
+func CheckOverrides(fn lambdadeck.Function, env map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		if err := checkOverride(fn, name, env[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckSharedOverrides checks the overrides of a shared fixture, which can
+// run with any function: each must be allowed for every one of fns. The
+// run still checks them against the function it runs with.
+func CheckSharedOverrides(fns []lambdadeck.Function, env map[string]string) error {
+	for _, fn := range fns {
+		if err := CheckOverrides(fn, env); err != nil {
+			return lambdadeck.Errorf(lambdadeck.EINVALID, "a shared fixture runs with any function: %s", lambdadeck.ErrorMessage(err))
+		}
+	}
+	if len(fns) == 0 {
+		return CheckOverrides(lambdadeck.Function{}, env)
+	}
+	return nil
+}
+
+// HarmlessOverrides are the variables any invocation may override, beside
+// the function's own: they change only how the runtime formats and
+// filters its log lines, never what runs.
+func HarmlessOverrides() []string {
+	return []string{"AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_LOG_LEVEL"}
+}
+
+// checkOverride applies CheckOverrides' rule to one variable.
+func checkOverride(fn lambdadeck.Function, name, value string) error {
+	if !lambdadeck.ValidVariableName(name) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "invalid environment variable name %q", name)
+	}
+	if strings.ContainsRune(value, 0) {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "the value of %s contains a NUL byte", name)
 	}
 	if reservedVariable(name) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s is reserved by Lambda and cannot be overridden", name)
 	}
-	switch {
-	case strings.HasPrefix(name, "LD_"), strings.HasPrefix(name, "DYLD_"), strings.HasPrefix(name, "_LAMBDADECK_"):
+	if loadsCode(name) {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s changes what code runs and can only be set in the template", name)
+	}
+	if slices.Contains(HarmlessOverrides(), name) {
+		return nil
+	}
+	if _, ok := fn.Environment[name]; ok {
+		return nil
+	}
+	allowed := append(slices.Sorted(maps.Keys(fn.Environment)), HarmlessOverrides()...)
+	allowed = slices.DeleteFunc(allowed, func(n string) bool { return reservedVariable(n) || loadsCode(n) })
+	what := "function " + fn.Name
+	if fn.Name == "" {
+		what = "this function"
+	}
+	return lambdadeck.Errorf(lambdadeck.EINVALID,
+		"%s cannot be overridden for %s: an invocation may override only the variables its template sets and the log settings (allowed: %s)",
+		name, what, strings.Join(allowed, ", "))
+}
+
+// loadsCode reports whether a variable changes what code a runtime, an
+// interpreter, the dynamic loader or a shell loads or runs. The allow-list
+// is the rule; this keeps the worst out even when the template sets them.
+func loadsCode(name string) bool {
+	for _, prefix := range []string{"LD_", "DYLD_", "_LAMBDADECK_", "PYTHON", "BASH_", "PERL5", "RUBY"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
 	}
 	switch name {
-	case "PATH", "NODE_OPTIONS", "NODE_PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONEXECUTABLE",
-		"BASH_ENV", "ENV", "AWS_LAMBDA_EXEC_WRAPPER":
-		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s changes what code runs and can only be set in the template", name)
+	case "PATH", "HOME", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "BROWSER", "AWS_LAMBDA_EXEC_WRAPPER",
+		"NODE_OPTIONS", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE", "GCONV_PATH", "LOCPATH", "HOSTALIASES":
+		return true
 	}
-	return nil
+	return false
 }
 
 // reservedVariable reports whether Lambda reserves the name.

@@ -107,6 +107,15 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.InvalidEntrypoint",
 				"RequestId: "+id+" Error: "+err.Error(), callStart)
 		}
+		// The shared Node.js/Python bootstrap must be lambdadeck's own, as
+		// installed: a handler may have rewritten it (runtimes.Dirs.Verify).
+		if f := runtimeFamily(fn.Runtime); f == "node" || f == "python" {
+			if err := iv.dirs.Verify(); err != nil {
+				logs = in.beginLog(startLine(format, id))
+				return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.Unknown",
+					"RequestId: "+id+" Error: "+err.Error(), callStart)
+			}
+		}
 		if in.suppressed {
 			logs = in.beginLog(startLine(format, id))
 		}

@@ -19,9 +19,15 @@ type ownerLock struct{ f *os.File }
 // shared lock until release. ifAlone is not called when another process
 // holds the database open.
 func lockOwner(dbPath string, ifAlone func() error) (*ownerLock, error) {
-	f, err := os.OpenFile(dbPath+"-lock", os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(dbPath+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("store: open lock file: %w", err)
+	}
+	// Private whatever the umask, and tightened if an older lambdadeck
+	// created it world-readable.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store: lock file: %w", err)
 	}
 	fd := int(f.Fd())
 	if syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB) == nil {

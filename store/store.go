@@ -12,13 +12,18 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/lambdadeck/lambdadeck"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -91,8 +96,8 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS, opts Optio
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("store: create database directory: %w", err)
+	if err := prepareFile(ctx, path); err != nil {
+		return nil, err
 	}
 
 	db := &DB{path: path}
@@ -151,6 +156,122 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS, opts Optio
 		return nil, err
 	}
 	return db, nil
+}
+
+// prepareFile makes the database file ready before SQLite writes anything:
+// it refuses a file that is not lambdadeck's database (leaving it
+// byte-identical), creates a missing file and folder private to the user
+// (0600 and 0700, whatever the umask), and tightens the modes of an
+// existing database and its -wal, -shm and -lock files. SQLite gives the
+// -wal and -shm files it creates the database file's mode.
+func prepareFile(ctx context.Context, path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && !st.Mode().IsRegular():
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s is not a regular file, so it cannot be lambdadeck's database", path)
+	case err == nil && st.Size() > 0:
+		if err := checkOwnDatabase(ctx, path); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("store: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("store: create database directory: %w", err)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("store: create %s: %w", path, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-lock"} {
+		if err := makePrivate(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makePrivate sets a file's mode to 0600 unless it is already private.
+func makePrivate(path string) error {
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("store: make %s private: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkOwnDatabase refuses a file that is not a SQLite database, or one
+// with tables of its own and no schema_migrations: someone else's
+// database, which lambdadeck must not change. It only reads: the file is
+// opened immutable, so SQLite takes no lock and writes no -wal or -shm.
+func checkOwnDatabase(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	head := make([]byte, len(sqliteHeader))
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || string(head) != sqliteHeader {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s is not a SQLite database; lambdadeck leaves it as it is (give --db a new file)", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	u := url.URL{Path: filepath.ToSlash(abs)}
+	db, err := sql.Open("sqlite", "file:"+u.EscapedPath()+"?mode=ro&immutable=1")
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s cannot be read as a SQLite database (%v); lambdadeck leaves it as it is", path, err)
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if len(tables) > 0 && !slices.Contains(tables, "schema_migrations") {
+		if len(tables) > 5 {
+			tables = append(tables[:5], "…")
+		}
+		return lambdadeck.Errorf(lambdadeck.EINVALID,
+			"%s is another program's SQLite database (tables %s, none of them lambdadeck's); lambdadeck leaves it as it is (give --db a new file)",
+			path, strings.Join(tables, ", "))
+	}
+	return nil
 }
 
 // dsn is the driver data source name for the file at path: an absolute

@@ -199,3 +199,36 @@ func destinationLabel(d lambdadeck.Destination) string {
 	}
 	return d.Type + " " + d.Target
 }
+
+// visible shows the control characters of text a function produced (logs,
+// responses, error messages) instead of passing them to the page, where a
+// NUL, an ESC sequence or a carriage return would hide or forge content:
+// C0 controls become their Control Pictures (U+2400 block: ␀, ␛, ␍), DEL
+// becomes ␡ and C1 controls \x80 to \x9f. Newlines and tabs stay; templ
+// escapes the result as HTML as it does everything.
+func visible(text string) string {
+	if !strings.ContainsFunc(text, hiddenControl) {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 8)
+	for _, r := range text {
+		switch {
+		case !hiddenControl(r):
+			b.WriteRune(r)
+		case r < 0x20:
+			b.WriteRune(0x2400 + r)
+		case r == 0x7f:
+			b.WriteRune('\u2421')
+		default:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		}
+	}
+	return b.String()
+}
+
+// hiddenControl reports whether r is a control character other than a
+// newline or a tab.
+func hiddenControl(r rune) bool {
+	return (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f)
+}

@@ -185,8 +185,9 @@ func TestEndToEndNode(t *testing.T) {
 // chromiumPath is where the brief's environment installs Chromium.
 const chromiumPath = "/usr/bin/chromium"
 
-// newBrowser starts headless Chromium with a fresh profile.
-func newBrowser(t *testing.T) context.Context {
+// newBrowser starts headless Chromium with a fresh profile, and extra
+// command-line options.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no Chromium at %s: %v", chromiumPath, err)
@@ -205,6 +206,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 1000),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })

@@ -22,9 +22,15 @@ const feedLimitMax = 100
 // invocationFeed answers a live table's poll: 204 when nothing changed,
 // else the table anew (with its next poll URL).
 func (s *Server) invocationFeed(c echo.Context) error {
+	if err := checkQuery(c, "fn", "function", "status", "source", "q", "limit", "v"); err != nil {
+		return err
+	}
+	if !c.QueryParams().Has("limit") {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "the feed needs limit, a number from 1 to %d", feedLimitMax)
+	}
 	limit, err := strconv.Atoi(c.QueryParam("limit"))
 	if err != nil || limit < 1 || limit > feedLimitMax {
-		return lambdadeck.Errorf(lambdadeck.EINVALID, "limit must be a number from 1 to %d", feedLimitMax)
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "limit must be a number from 1 to %d; it is %q", feedLimitMax, c.QueryParam("limit"))
 	}
 	f := store.InvocationFilter{
 		Function: c.QueryParam("function"),

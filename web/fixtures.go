@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
 )
@@ -168,8 +169,10 @@ func fixtureFormFromValues(values url.Values) views.FixtureForm {
 // with a line and column.
 func (s *Server) fixtureFromForm(values url.Values) (*lambdadeck.Fixture, error) {
 	function := strings.TrimSpace(values.Get(fieldFunction))
+	var fn lambdadeck.Function
 	if function != "" {
-		if _, err := s.invoker.Function(function); err != nil {
+		var err error
+		if fn, err = s.invoker.Function(function); err != nil {
 			return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "unknown function %q", function)
 		}
 	}
@@ -191,6 +194,16 @@ func (s *Server) fixtureFromForm(values url.Values) (*lambdadeck.Fixture, error)
 		fieldIdentityID:    {values.Get(fieldIdentityID)},
 		fieldIdentityPool:  {values.Get(fieldIdentityPool)},
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Checked as a run checks them, so that a saved fixture never fails
+	// later for its overrides.
+	if function != "" {
+		err = invoker.CheckOverrides(fn, req.Env)
+	} else {
+		err = invoker.CheckSharedOverrides(s.invoker.Functions(), req.Env)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -10,10 +10,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
 )
@@ -197,6 +199,9 @@ func (s *Server) invokeFunction(c echo.Context) error {
 		return err
 	}
 	req, err := invokeRequestFromForm(fn.Name, c.Request().PostForm)
+	if err == nil {
+		err = invoker.CheckOverrides(fn, req.Env)
+	}
 	if err != nil {
 		return s.formMistake(c, fn, err)
 	}
@@ -288,6 +293,19 @@ func megabytes(n int) string {
 // line and column of the first mistake, counted from json.SyntaxError's
 // byte offset.
 func checkJSON(b []byte) error {
+	if !utf8.Valid(b) {
+		// encoding/json lets invalid UTF-8 through inside strings.
+		at := 0
+		for at < len(b) {
+			r, size := utf8.DecodeRune(b[at:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			at += size
+		}
+		line, column := lineColumn(b, int64(at+1))
+		return fmt.Errorf("line %d, column %d: byte 0x%02x is not valid UTF-8", line, column, b[at])
+	}
 	if json.Valid(b) {
 		return nil
 	}

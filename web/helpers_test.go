@@ -118,6 +118,8 @@ func testFunctions() []lambdadeck.Function {
 				"AWS_CREDENTIALS": "cred-qqq-777",
 				"PRIVATE_PEM":     "-----BEGIN-PEM-----",
 				"LOG_LEVEL":       "debug",
+				// Overridden by the tests' forms (the allow-list).
+				"STAGE": "dev", "GREETING": "hello", "MODE": "normal",
 			},
 		},
 		{
@@ -154,6 +156,8 @@ func newTestEnv(t testing.TB) *testEnv {
 		Warnings:     []string{"Resource Thing: AWS::Serverless::Api is ignored <b>bold</b>"},
 		TemplatePath: "/srv/app/template.yaml",
 		Version:      "v0.0.0-test",
+		// httptest.NewRequest addresses requests to example.com.
+		AllowedHosts: []string{"example.com"},
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)

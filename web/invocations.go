@@ -20,6 +20,9 @@ const historyPageSize = 50
 // (before=<cursor>).
 func (s *Server) invocationHistory(c echo.Context) error {
 	ctx := c.Request().Context()
+	if err := checkQuery(c, "function", "status", "source", "q", "before"); err != nil {
+		return err
+	}
 	filter := views.InvocationFilter{
 		Function: c.QueryParam("function"),
 		Status:   c.QueryParam("status"),

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/google/uuid"
@@ -256,7 +257,7 @@ func (s *Server) LambdaAPI() http.Handler {
 	e.HTTPErrorHandler = s.handleAPIError
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true}))
 	s.lambdaAPIRoutes(e)
-	return e
+	return s.guard(e, true)
 }
 
 // functionRef is a FunctionName as the API takes it (a name, name:qualifier,
@@ -371,6 +372,11 @@ func (s *Server) parseInvoke(c echo.Context, operation string, types []string) (
 	if len(inv.event) == 0 {
 		// AWS treats an empty payload as an empty object, as SAM mimics.
 		inv.event = []byte("{}")
+	}
+	if !utf8.Valid(inv.event) {
+		// encoding/json would let it through inside a string; AWS's parser
+		// refuses it, in its own words.
+		return invokeRequest{}, invalidContent("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 in the payload")
 	}
 	if !json.Valid(inv.event) {
 		return invokeRequest{}, invalidContent("Could not parse request body into json: Could not parse payload into json: " + jsonErrorDetail(inv.event))

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -59,9 +60,64 @@ func (s *Server) middleware() error {
 		s.logRequests,
 		securityHeaders,
 		limitBody(maxBodyBytes),
-		csrf,
+		readForm,
+		requireToken(csrf),
 	)
 	return nil
+}
+
+// safeMethod reports whether method changes nothing (RFC 9110).
+func safeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// requireToken makes the CSRF token required on every state-changing
+// form, whatever Sec-Fetch-Site says. Echo's middleware lets a request
+// that claims "Sec-Fetch-Site: same-origin" through without a token (and,
+// for a GET that carries the header, renders a dummy token and sets no
+// cookie), but any non-browser client can send that header: so the header
+// is hidden from it, and it always takes the token path. A browser's
+// cross-site state-changing request is refused even with a token.
+func requireToken(csrf echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		checked := csrf(next)
+		return func(c echo.Context) error {
+			if skipCSRF(c) {
+				return next(c) // the Lambda API checks Sec-Fetch-Site itself
+			}
+			req := c.Request()
+			if !safeMethod(req.Method) && req.Header.Get("Sec-Fetch-Site") == "cross-site" {
+				return echo.NewHTTPError(http.StatusForbidden, "lambdadeck does not accept forms sent from other web sites.")
+			}
+			// No handler reads the header: it stays hidden.
+			req.Header.Del("Sec-Fetch-Site")
+			return checked(c)
+		}
+	}
+}
+
+// readForm parses a state-changing request's form before the CSRF
+// middleware looks for its token there, so that a body over the limit (a
+// chunked one, whose size the headers do not tell) is answered 413, not
+// "security token missing".
+func readForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if safeMethod(req.Method) || skipCSRF(c) {
+			return next(c)
+		}
+		mediaType, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+		if mediaType == echo.MIMEApplicationForm || mediaType == echo.MIMEMultipartForm {
+			if err := parseForm(req); err != nil {
+				return err
+			}
+		}
+		return next(c)
+	}
 }
 
 // skipCSRF leaves out requests that change nothing or cannot carry a token:

@@ -44,6 +44,15 @@ type Config struct {
 	// TemplatePath is the template the functions came from, for display.
 	TemplatePath string
 	Version      string
+	// AllowedHosts are Host names answered beside localhost, the loopback
+	// literals and the bound address (serve --allowed-host): "name" for any
+	// port, "name:port" for one.
+	AllowedHosts []string
+	// OwnerUID is the user allowed beside root by the same-user check; 0
+	// means the user running lambdadeck.
+	OwnerUID int
+	// Limits are the connection limits of HTTPServer and Listener.
+	Limits Limits
 }
 
 // Server serves lambdadeck's dashboard. It is an http.Handler.
@@ -57,7 +66,11 @@ type Server struct {
 	warnings     []string
 	templatePath string
 	version      string
-	testRuns     *testRuns // the dashboard's recent test runs (testrun.go)
+	testRuns     *testRuns    // the dashboard's recent test runs (testrun.go)
+	handler      http.Handler // the guard (guard.go) in front of echo
+	hosts        []allowedHost
+	owner        int
+	limits       Limits
 }
 
 // New builds the server and its routes.
@@ -71,6 +84,10 @@ func New(cfg Config) (*Server, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	hosts, err := parseAllowedHosts(cfg.AllowedHosts)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
 	}
 	assets, err := static.New()
 	if err != nil {
@@ -86,7 +103,11 @@ func New(cfg Config) (*Server, error) {
 		templatePath: cfg.TemplatePath,
 		version:      cfg.Version,
 		testRuns:     newTestRuns(),
+		hosts:        hosts,
+		owner:        ownerUID(cfg.OwnerUID),
+		limits:       cfg.Limits.withDefaults(),
 	}
+	s.handler = s.guard(s.echo, false)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
@@ -113,7 +134,13 @@ func (s *Server) currentWarnings() []string {
 
 // ServeHTTP serves one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.echo.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
+}
+
+// guard puts the Host and same-user checks and the body timeouts in front
+// of next; apiAll when every path of next is the Lambda API.
+func (s *Server) guard(next http.Handler, apiAll bool) http.Handler {
+	return &guard{next: next, hosts: s.hosts, owner: s.owner, apiAll: apiAll, limits: s.limits}
 }
 
 // Echo returns the underlying router, for adding routes (the AWS Lambda API)

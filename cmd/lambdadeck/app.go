@@ -248,12 +248,33 @@ func (c *commonFlags) openStore(ctx context.Context) (*store.DB, error) {
 	return store.OpenWith(ctx, c.db, store.Options{BusyTimeout: c.busyTimeout})
 }
 
+// tightenStateDir makes lambdadeck's own state folder (.lambdadeck, which
+// holds the database, the bootstraps and the builds) private to the user,
+// as the store creates it; an older lambdadeck made it world-readable. A
+// folder of another name is the user's (--db elsewhere) and is left alone.
+func tightenStateDir(dir string) error {
+	if filepath.Base(dir) != ".lambdadeck" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm() == 0o700 {
+		return nil // a missing one is created private
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot make the state folder %s private: %w", dir, err)
+	}
+	return nil
+}
+
 // openParts opens the store and the invoker for p.
 // onTemplateChange, if not nil, is called when the template file changes
 // (once the invoker's Watch runs). queue, for the server only, runs the
 // durable async queue's dispatcher with that retry delay; zero leaves Event
 // invocations to the server.
 func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger, onTemplateChange func(), retryDelay time.Duration) (*store.DB, *invoker.Invoker, error) {
+	if err := tightenStateDir(c.stateDirectory()); err != nil {
+		return nil, nil, err
+	}
 	db, err := c.openStore(ctx)
 	if err != nil {
 		return nil, nil, err

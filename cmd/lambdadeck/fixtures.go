@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
 	"github.com/lambdadeck/lambdadeck/invoker/expect"
 	"github.com/lambdadeck/lambdadeck/store"
 )
@@ -452,7 +454,7 @@ func (a *App) importFixtures(ctx context.Context, args []string) int {
 	}
 	defer db.Close()
 
-	imp := &importer{db: db, author: *author, known: known, seen: map[string]string{}}
+	imp := &importer{db: db, author: *author, functions: p.functions, known: known, seen: map[string]string{}}
 	if *format == "console" {
 		imp.consoleFile(ctx, pos[0], *function)
 	} else {
@@ -469,14 +471,40 @@ func (a *App) importFixtures(ctx context.Context, args []string) int {
 	return exitOK
 }
 
+// errSymlink refuses a symbolic link in the folder being imported: it
+// could point anywhere on the machine.
+var errSymlink = errors.New("a symbolic link: fixtures import reads only regular files inside its folder, and does not follow links")
+
+// isDirLink reports whether path is a link to a folder.
+func isDirLink(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// checkOverrides applies the invoker's rule for environment overrides to
+// an imported fixture: its function's, or, for a shared one, every
+// function's.
+func (imp *importer) checkOverrides(f *lambdadeck.Fixture) error {
+	if f.Function == "" {
+		return invoker.CheckSharedOverrides(imp.functions, f.Env)
+	}
+	for _, fn := range imp.functions {
+		if fn.Name == f.Function {
+			return invoker.CheckOverrides(fn, f.Env)
+		}
+	}
+	return nil
+}
+
 // importer saves imported fixtures one at a time, each in its own
 // transaction (the store's), and reports per file.
 type importer struct {
-	db     *store.DB
-	author string
-	known  map[string]bool   // the template's functions
-	seen   map[string]string // function + "\x00" + name -> the file it came from
-	report importReport
+	db        *store.DB
+	author    string
+	functions []lambdadeck.Function
+	known     map[string]bool   // the template's functions
+	seen      map[string]string // function + "\x00" + name -> the file it came from
+	report    importReport
 }
 
 // samDir imports a folder in the sam layout: subfolders per function (or
@@ -490,6 +518,10 @@ func (imp *importer) samDir(ctx context.Context, dir, function string) {
 	}
 	for _, e := range entries {
 		path := filepath.Join(dir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 && (strings.HasSuffix(e.Name(), ".json") || isDirLink(path)) {
+			imp.report.fail(path, errSymlink)
+			continue
+		}
 		if !e.IsDir() {
 			continue
 		}
@@ -509,6 +541,11 @@ func (imp *importer) samDir(ctx context.Context, dir, function string) {
 				continue
 			}
 			filePath := filepath.Join(path, f.Name())
+			if f.Type()&fs.ModeSymlink != 0 && !strings.HasSuffix(f.Name(), metaExtension) {
+				// (A linked sidecar is reported with its event file.)
+				imp.report.fail(filePath, errSymlink)
+				continue
+			}
 			if folderFunction != "" && !imp.known[folderFunction] {
 				if !strings.HasSuffix(f.Name(), metaExtension) {
 					imp.report.fail(filePath, fmt.Errorf("unknown function %s: no function of that name in the template", folderFunction))
@@ -520,7 +557,7 @@ func (imp *importer) samDir(ctx context.Context, dir, function string) {
 	}
 	// Top-level files: a plain SAM events folder.
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || e.Type()&fs.ModeSymlink != 0 {
 			continue
 		}
 		imp.samFile(ctx, filepath.Join(dir, e.Name()), function)
@@ -547,6 +584,10 @@ func (imp *importer) samFile(ctx context.Context, path, function string) {
 		Event:    event,
 	}
 	metaPath := strings.TrimSuffix(path, ".json") + metaExtension
+	if st, err := os.Lstat(metaPath); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		imp.report.fail(metaPath, errSymlink)
+		return
+	}
 	if data, err := readJSONFile(metaPath); err == nil {
 		var meta fixtureMeta
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -561,8 +602,13 @@ func (imp *importer) samFile(ctx context.Context, path, function string) {
 		f.Description, f.Tags, f.Identity, f.Env, f.Expectation = meta.Description, meta.Tags, meta.Identity, meta.Env, meta.Expectation
 		f.ClientContext = compactJSON(meta.ClientContext)
 		// A malformed assertion is refused here, as the dashboard's form
-		// refuses it, rather than failing every later test run.
+		// refuses it, rather than failing every later test run; so are
+		// overrides that no run would accept.
 		if err := expect.Validate(f.Expectation); err != nil {
+			imp.report.fail(metaPath, err)
+			return
+		}
+		if err := imp.checkOverrides(f); err != nil {
 			imp.report.fail(metaPath, err)
 			return
 		}
@@ -630,6 +676,9 @@ func readJSONFile(path string) ([]byte, error) {
 	}
 	if len(data) > lambdadeck.MaxSyncPayload {
 		return nil, fmt.Errorf("over Lambda's 6 MB limit")
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("not valid UTF-8, which Lambda refuses in an event")
 	}
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {

@@ -382,3 +382,61 @@ func TestFileStems(t *testing.T) {
 		}
 	}
 }
+
+// TestFixturesImportRefusesLinksAndBadOverrides: a symbolic link in the
+// folder (a file, a sidecar, a function folder) is refused and named, never
+// followed out of the folder; a sidecar whose overrides no run would accept
+// is refused with the invoker's message. The good files still import.
+func TestFixturesImportRefusesLinksAndBadOverrides(t *testing.T) {
+	dir := writeProject(t)
+	events := filepath.Join(dir, "events")
+	outside := t.TempDir()
+	writeFile(t, filepath.Join(outside, "secret.json"), `{"secret":"from outside"}`)
+	writeFile(t, filepath.Join(outside, "greeter", "x.json"), `{"secret":"folder outside"}`)
+	writeFile(t, filepath.Join(outside, "meta.json"), `{"description":"linked"}`)
+	writeFile(t, filepath.Join(events, "greeter", "ok.json"), `{"name":"Ada"}`)
+	writeFile(t, filepath.Join(events, "greeter", "withmeta.json"), `{"name":"Meta"}`)
+	writeFile(t, filepath.Join(events, "greeter", "badenv.json"), `{"name":"Env"}`)
+	writeFile(t, filepath.Join(events, "greeter", "badenv.meta.json"), `{"env":{"NODE_OPTIONS":"--require /tmp/x.js"}}`)
+	writeFile(t, filepath.Join(events, "greeter", "goodenv.json"), `{"name":"Env"}`)
+	writeFile(t, filepath.Join(events, "greeter", "goodenv.meta.json"), `{"env":{"STAGE":"prod","AWS_LAMBDA_LOG_LEVEL":"DEBUG"}}`)
+	writeFile(t, filepath.Join(events, "_shared", "sharedenv.json"), `{}`)
+	writeFile(t, filepath.Join(events, "_shared", "sharedenv.meta.json"), `{"env":{"UNKNOWN_VAR":"x"}}`)
+	for link, target := range map[string]string{
+		filepath.Join(events, "greeter", "linked.json"):        filepath.Join(outside, "secret.json"),
+		filepath.Join(events, "greeter", "withmeta.meta.json"): filepath.Join(outside, "meta.json"),
+		filepath.Join(events, "Failer"):                        filepath.Join(outside, "greeter"),
+		filepath.Join(events, "top.json"):                      filepath.Join(outside, "secret.json"),
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := run(t, "", "fixtures", "import", "--dir", events, "--author", "ada")
+	if code != exitFunction || !strings.Contains(stdout, "2 created, 0 updated, 0 unchanged, 6 failed") {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		filepath.Join(events, "greeter", "linked.json") + ": a symbolic link: fixtures import reads only regular files inside its folder",
+		filepath.Join(events, "greeter", "withmeta.meta.json") + ": a symbolic link",
+		filepath.Join(events, "Failer") + ": a symbolic link",
+		filepath.Join(events, "top.json") + ": a symbolic link",
+		filepath.Join(events, "greeter", "badenv.meta.json") + ": NODE_OPTIONS changes what code runs and can only be set in the template",
+		filepath.Join(events, "_shared", "sharedenv.meta.json") + ": a shared fixture runs with any function: UNKNOWN_VAR cannot be overridden for function",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	db := openDB(t, filepath.Join(dir, ".lambdadeck", "lambdadeck.db"))
+	defer db.Close()
+	list, err := db.ListFixtures(context.Background(), store.FixtureFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range list {
+		if strings.Contains(string(f.Event), "outside") || f.Name == "badenv" || f.Name == "sharedenv" {
+			t.Errorf("imported %s: %s %v", f.Name, f.Event, f.Env)
+		}
+	}
+}

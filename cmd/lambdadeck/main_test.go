@@ -53,6 +53,7 @@ Globals:
     Environment:
       Variables:
         STAGE: test
+        EXTRA: ""
 Resources:
   Greeter:
     Type: AWS::Serverless::Function
@@ -473,5 +474,106 @@ func TestInvokeCommandOnAFailingStoreExits3(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "", "invoke", "greeter", "--db-busy-timeout", "0s"); code != exitUsage || !strings.Contains(stderr, "--db-busy-timeout must be positive") {
 		t.Errorf("a zero busy timeout: exit %d, %s", code, stderr)
+	}
+}
+
+// TestStateIsPrivate runs the CLI whole: the state folder, the database and
+// the installed bootstraps are made private to the user (an older
+// lambdadeck left them world-readable), and --db pointing at another
+// program's SQLite file is refused with the file left byte-identical.
+func TestStateIsPrivate(t *testing.T) {
+	requireRuntimes(t)
+	dir := writeProject(t)
+	state := filepath.Join(dir, ".lambdadeck")
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(state, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, `{"name":"Ada"}`, "invoke", "greeter", "--event", "-")
+	if code != exitOK {
+		t.Fatalf("invoke: exit %d\n%s", code, stderr)
+	}
+	for path, want := range map[string]os.FileMode{
+		state: 0o700, filepath.Join(state, "lambdadeck.db"): 0o600, filepath.Join(state, "lambdadeck.db-lock"): 0o600,
+		filepath.Join(state, "runtimes"): 0o700,
+	} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("%s mode %o, want %o", path, st.Mode().Perm(), want)
+		}
+	}
+
+	foreign := filepath.Join(dir, "app.db")
+	other, err := sql.Open("sqlite", "file:"+foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(`CREATE TABLE orders (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	before, _ := os.ReadFile(foreign)
+	code, _, stderr = run(t, `{}`, "invoke", "greeter", "--event", "-", "--db", foreign)
+	if code == exitOK || !strings.Contains(stderr, "is another program's SQLite database (tables orders, none of them lambdadeck's)") {
+		t.Errorf("--db at a foreign database: exit %d\n%s", code, stderr)
+	}
+	if after, _ := os.ReadFile(foreign); !bytes.Equal(before, after) {
+		t.Error("the foreign database changed")
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-lock"} {
+		if _, err := os.Stat(foreign + suffix); err == nil {
+			t.Errorf("%s was created", foreign+suffix)
+		}
+	}
+}
+
+// TestInvokeRefusesInvalidUTF8: the CLI refuses an event that is not valid
+// UTF-8 with a clear message, and fixtures import names the file.
+func TestInvokeRefusesInvalidUTF8(t *testing.T) {
+	dir := writeProject(t)
+	code, _, stderr := run(t, "{\"name\":\"\xff\"}", "invoke", "greeter", "--event", "-")
+	if code == exitOK || !strings.Contains(stderr, "the event is not valid UTF-8: byte 0xff at offset 9") {
+		t.Errorf("invoke: exit %d\n%s", code, stderr)
+	}
+	events := filepath.Join(dir, "events", "greeter")
+	if err := os.MkdirAll(events, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(events, "bad.json"), []byte("{\"name\":\"\xff\"}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, "", "fixtures", "import", "--dir", filepath.Join(dir, "events"))
+	if code == exitOK || !strings.Contains(stderr, "bad.json: not valid UTF-8") {
+		t.Errorf("import: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestServeAllowedHost runs serve whole: a Host it does not know is a 421,
+// one given with --allowed-host is answered, and a malformed one is a
+// usage error.
+func TestServeAllowedHost(t *testing.T) {
+	writeProject(t)
+	base := startServer(t, "--allowed-host", "dev.example", "--watch=false")
+	for host, want := range map[string]int{"dev.example:9999": http.StatusOK, "evil.test": http.StatusMisdirectedRequest,
+		strings.TrimPrefix(base, "http://"): http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+	code, _, stderr := run(t, "", "serve", "--addr", "127.0.0.1:0", "--allowed-host", "http://x/")
+	if code != exitUsage || !strings.Contains(stderr, `allowed host "http://x/" is not a host name or host:port`) {
+		t.Errorf("a malformed --allowed-host: exit %d\n%s", code, stderr)
 	}
 }

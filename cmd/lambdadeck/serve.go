@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -20,13 +19,15 @@ import (
 // Serve runs the dashboard until ctx is done.
 func (a *App) Serve(ctx context.Context, args []string) int {
 	var c commonFlags
-	fs := a.newFlagSet("serve", "lambdadeck serve [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]")
+	fs := a.newFlagSet("serve", "lambdadeck serve [-t template.yaml] [--addr 127.0.0.1:8080] [--allowed-host NAME]... [--db .lambdadeck/lambdadeck.db]")
 	c.register(fs)
 	c.registerAWS(fs)
 	c.registerNoBuild(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
 	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
 	retryDelay := fs.Duration("async-retry-delay", invoker.DefaultRetryDelay, "wait this `long` before retrying a failed Event invocation, twice as long before the next retry (Lambda waits 1m, then 2m)")
+	var allowedHosts stringList
+	fs.Var(&allowedHosts, "allowed-host", "also answer requests whose Host is this `name` (any port) or name:port, on both listeners; repeatable (localhost, loopback addresses and --addr are always answered)")
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
@@ -73,9 +74,10 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		Warnings:     p.warnings,
 		TemplatePath: p.templatePath,
 		Version:      Version,
+		AllowedHosts: allowedHosts,
 	})
 	if err != nil {
-		return a.fail(err)
+		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "%s", strings.TrimPrefix(err.Error(), "web: ")))
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -94,8 +96,8 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		}
 		// The API's own listener answers everything in AWS's format, even
 		// unknown paths; it stops, gracefully, before the invoker does.
-		api := &http.Server{Handler: srv.LambdaAPI(), ReadHeaderTimeout: 10 * time.Second}
-		go api.Serve(apiLn)
+		api := srv.HTTPServer(srv.LambdaAPI())
+		go api.Serve(srv.Listener(apiLn))
 		defer func() {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -104,6 +106,16 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stdout, "AWS Lambda API on http://%s\n", apiLn.Addr())
 	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // reloadTemplate loads the changed template and hands its functions to the
@@ -131,19 +143,18 @@ func (a *App) reloadTemplate(path string, opts sam.Options, logger *slog.Logger,
 
 // serve runs srv on ln until ctx is done, then shuts down gracefully:
 // requests in flight get a few seconds to finish before instances are killed.
-func (a *App) serve(ctx context.Context, ln net.Listener, handler http.Handler, p *project, functions int) int {
-	hs := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// No WriteTimeout: an invocation may legitimately run for 15 minutes.
-	}
+func (a *App) serve(ctx context.Context, ln net.Listener, srv *web.Server, p *project, functions int) int {
+	// Header, body and idle timeouts, and the peer's user noted for the
+	// same-user check; no write timeout: an invocation may legitimately run
+	// for 15 minutes.
+	hs := srv.HTTPServer(srv)
 	source := p.templatePath
 	if p.builtIn {
 		source = "the built-in examples (" + p.templatePath + ")"
 	}
 	fmt.Fprintf(a.Stdout, "lambdadeck %s: %d functions from %s\nListening on http://%s\n", Version, functions, source, ln.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(srv.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return a.fail(err)

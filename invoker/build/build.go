@@ -248,7 +248,7 @@ func (b *Builder) cached(ctx context.Context, root, name, hash, target string, p
 	if isDir(dir) {
 		return dir, nil
 	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", fmt.Errorf("build: %w", err)
 	}
 	unlock, err := lockFile(filepath.Join(root, safeFileName(name)+".lock"), func() {

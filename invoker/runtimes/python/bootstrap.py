@@ -12,8 +12,14 @@ import sys
 
 # The runtime's own modules are imported while this script's folder is still
 # sys.path[0]; afterwards the folder leaves sys.path so that the user's code
-# resolves imports exactly as on Lambda, task root first.
-from lambdadeck_runtime import mounts, runtime
+# resolves imports exactly as on Lambda, task root first. The folder is
+# read-only, as /var/runtime is: no __pycache__ is written into it (lambdadeck
+# would take one for tampering); the handler's own setting is restored.
+_write_bytecode = sys.dont_write_bytecode
+sys.dont_write_bytecode = True
+from lambdadeck_runtime import mounts, runtime  # noqa: E402
+
+sys.dont_write_bytecode = _write_bytecode
 
 
 def main():
