@@ -79,6 +79,7 @@ type Invoker struct {
 	cat      atomic.Pointer[catalog] // the functions now; swapped whole by Reload
 	reloadMu sync.Mutex              // one Reload at a time
 	reaper   *time.Ticker
+	procs    *reaper // no process of an instance outlives lambdadeck (reaper.go)
 	done     chan struct{}
 	inflight sync.WaitGroup // running and queued invocations
 	busyMu   sync.Mutex
@@ -124,8 +125,13 @@ func New(cfg Config) (*Invoker, error) {
 	if err != nil {
 		return nil, err
 	}
+	procs, err := newReaper(cfg.StateDir, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
 	iv := &Invoker{
 		builder: builder,
+		procs:   procs,
 		cfg:     cfg,
 		log:     cfg.Logger,
 		dirs:    dirs,
@@ -136,6 +142,7 @@ func New(cfg Config) (*Invoker, error) {
 	}
 	cat, _, err := iv.buildCatalog(cfg.Functions, nil)
 	if err != nil {
+		procs.close()
 		return nil, err
 	}
 	iv.cat.Store(cat)
@@ -191,6 +198,7 @@ func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catal
 			cat.pools[fn.Name] = old.pools[fn.Name]
 		} else {
 			cat.pools[fn.Name] = newPool(fn, iv.cfg.QueueSize)
+			cat.pools[fn.Name].reaper = iv.procs
 		}
 	}
 	sort.Strings(cat.names)
@@ -567,6 +575,7 @@ func (iv *Invoker) Close() error {
 	for _, in := range busy {
 		in.stop()
 	}
+	iv.procs.close()
 	return nil
 }
 
