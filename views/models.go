@@ -134,6 +134,9 @@ type InvocationPage struct {
 	Env []EnvVar
 	// RunAgain re-sends the same event and overrides.
 	RunAgain InvokeForm
+	// Sizes are the whole sizes of the event, response and log, of which
+	// Invocation may hold only the first HeadBytes.
+	Sizes PartSizes
 }
 
 // ErrorPage is shown for any failed request.
