@@ -49,6 +49,10 @@ type Config struct {
 	// OnBuild, if set, receives every build step as it happens (the CLI
 	// prints them).
 	OnBuild build.Progress
+	// StreamLimit is the largest response a response streaming handler may
+	// stream (default DefaultStreamLimit); buffered responses keep
+	// Lambda's 6 MB.
+	StreamLimit int64
 	// TemplatePath is the template the functions came from; Watch reports
 	// its changes to OnTemplateChange (watch.go).
 	TemplatePath     string
@@ -116,6 +120,9 @@ func New(cfg Config) (*Invoker, error) {
 	}
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
+	}
+	if cfg.StreamLimit <= 0 {
+		cfg.StreamLimit = DefaultStreamLimit
 	}
 	dirs, err := runtimes.Install(cfg.StateDir)
 	if err != nil {
@@ -375,6 +382,26 @@ func (r *Run) Wait() (*lambdadeck.Invocation, error) {
 // The caller going away does not stop a running handler, as on Lambda; the
 // outcome is still recorded.
 func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Run, error) {
+	return iv.start(ctx, req, nil)
+}
+
+// StartStream is Start for a caller that forwards a streamed response as
+// it arrives (InvokeWithResponseStream): each chunk the handler streams is
+// sent on the returned channel, which is closed when the stream ends (at
+// once, with nothing sent, for a handler that does not stream; Wait then
+// has its whole response). The caller must read the channel until it is
+// closed or Done is: a reader that stops holds the handler back, until
+// its deadline.
+func (iv *Invoker) StartStream(ctx context.Context, req lambdadeck.InvokeRequest) (*Run, <-chan []byte, error) {
+	ch := make(chan []byte, 16)
+	r, err := iv.start(ctx, req, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, ch, nil
+}
+
+func (iv *Invoker) start(ctx context.Context, req lambdadeck.InvokeRequest, sub chan []byte) (*Run, error) {
 	if req.Async {
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "an Event invocation cannot be started synchronously")
 	}
@@ -400,6 +427,7 @@ func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Ru
 	}
 	r := &Run{RequestID: inv.RequestID, done: make(chan struct{}), inv: inv}
 	live := iv.trackLive(inv)
+	live.sub = sub
 	go func() {
 		defer iv.inflight.Done()
 		r.err = iv.run(context.WithoutCancel(ctx), p, spec, in, fn, inv, req)

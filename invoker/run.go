@@ -173,6 +173,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		identity:      inv.Identity,
 		done:          make(chan struct{}),
 		ended:         make(chan struct{}),
+		streamLimit:   iv.cfg.StreamLimit,
 	}
 	inv.Context = contextRecord(fn, in, pi)
 	iv.liveFor(id).attach(in, logs, pi)

@@ -99,3 +99,12 @@ func partURL(requestID, part string, download bool) templ.SafeURL {
 func runAgainURL(requestID string) templ.SafeURL {
 	return templ.SafeURL("/invocations/" + url.PathEscape(requestID) + "/run")
 }
+
+// streamedBytes is the size of a streamed response, from its chunks.
+func streamedBytes(chunks []lambdadeck.Chunk) int {
+	n := 0
+	for _, c := range chunks {
+		n += c.Size
+	}
+	return n
+}

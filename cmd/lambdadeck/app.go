@@ -33,6 +33,8 @@ type commonFlags struct {
 	stateDir string
 	verbose  bool
 	aws      *awsFlags // nil for commands that run no function
+	// streamLimitMB is the largest streamed response, in MB.
+	streamLimitMB int
 }
 
 // awsFlags are the flags of commands that run functions: what the
@@ -94,6 +96,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.template, "template", "", "same as -t")
 	fs.StringVar(&c.db, "db", filepath.Join(".lambdadeck", "lambdadeck.db"), "the SQLite `file` that keeps invocations")
 	fs.BoolVar(&c.verbose, "v", false, "log what lambdadeck does")
+	fs.IntVar(&c.streamLimitMB, "stream-limit", invoker.DefaultStreamLimit>>20,
+		"the largest response a response streaming handler may stream, in `MB` (Lambda's 200 MB; buffered responses keep 6 MB)")
 }
 
 // newFlagSet returns a flag set that prints its usage to stderr and reports
@@ -234,11 +238,15 @@ func absoluteFolders(flagName string, m map[string]string) (map[string]string, e
 // onTemplateChange, if not nil, is called when the template file changes
 // (once the invoker's Watch runs).
 func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger *slog.Logger, onTemplateChange func()) (*store.DB, *invoker.Invoker, error) {
+	if c.streamLimitMB < 1 || c.streamLimitMB > 10240 {
+		return nil, nil, usageError(fmt.Errorf("--stream-limit must be between 1 and 10240 MB, not %d", c.streamLimitMB))
+	}
 	db, err := store.Open(ctx, c.db)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := invoker.Config{
+		StreamLimit:      int64(c.streamLimitMB) << 20,
 		Functions:        p.functions,
 		Recorder:         db,
 		StateDir:         c.stateDirectory(),

@@ -283,3 +283,16 @@ Resources:
 		t.Errorf("the server peaked at %d MB; the bound is 300 MB", peak>>20)
 	}
 }
+
+func TestStreamLimitFlag(t *testing.T) {
+	writeProject(t)
+	for _, bad := range []string{"0", "-5", "99999"} {
+		code, _, stderr := run(t, "", "serve", "--addr", "127.0.0.1:0", "--stream-limit", bad)
+		if code != exitUsage || !strings.Contains(stderr, "--stream-limit must be between 1 and 10240 MB") {
+			t.Errorf("--stream-limit %s: exit %d, %s", bad, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, "", "serve", "--stream-limit", "lots"); code != exitUsage || !strings.Contains(stderr, "stream-limit") {
+		t.Errorf("--stream-limit lots: exit %d, %s", code, stderr)
+	}
+}
