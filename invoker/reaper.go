@@ -60,17 +60,25 @@ type reaper struct {
 // closes the pipe on Close, or dies. It kills the cgroups and the processes
 // of the records in $1 whose start time still matches.
 const watchdogScript = `cat >/dev/null
+# The cgroups first: one write each kills everything in them.
 for f in "$1"/*.pids; do
   [ -f "$f" ] || continue
   while read -r kind a b; do
-    case "$kind" in
-    cgroup) [ -f "$a/cgroup.kill" ] && echo 1 > "$a/cgroup.kill" 2>/dev/null ;;
-    pid)
-      s=$(sed 's/^.*) //' "/proc/$a/stat" 2>/dev/null | cut -d' ' -f20)
-      [ -n "$s" ] && [ "$s" = "$b" ] && kill -9 "$a" 2>/dev/null ;;
-    esac
+    [ "$kind" = cgroup ] && [ -f "$a/cgroup.kill" ] && echo 1 > "$a/cgroup.kill"
   done < "$f"
-done
+done 2>/dev/null
+# Then the recorded processes whose start time (field 22) still matches,
+# with builtins only.
+for f in "$1"/*.pids; do
+  [ -f "$f" ] || continue
+  while read -r kind a b; do
+    [ "$kind" = pid ] || continue
+    read -r stat < "/proc/$a/stat" || continue
+    set -- ${stat##*) }
+    shift 19
+    [ "$1" = "$b" ] && kill -9 "$a"
+  done < "$f"
+done 2>/dev/null
 exit 0
 `
 
