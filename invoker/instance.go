@@ -79,6 +79,14 @@ type instance struct {
 	seenMu sync.Mutex
 	seen   map[int]uint64
 	peak   *peakReader // the process's VmHWM, read after each invocation
+
+	// reaper records the instance's processes (and gives it a cgroup where
+	// it can) so that none outlives lambdadeck (reaper.go); rec is this
+	// instance's record.
+	reaper *reaper
+	rec    *procRecord
+	// idleWatch is set once the pool watches the instance for dying idle.
+	idleWatch bool
 }
 
 func newInstance(fn lambdadeck.Function, spec launchSpec, suppressed bool, generation int) *instance {
@@ -129,22 +137,39 @@ func (in *instance) start(env []string) error {
 	}
 	in.logR, in.logW = r, w
 
-	cmd := exec.Command(in.launch.path, in.launch.args...)
-	cmd.Dir = in.fn.CodeDir
-	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(), "AWS_LAMBDA_LOG_STREAM_NAME="+in.logStream)
-	cmd.Stdout = w
-	cmd.Stderr = w
-	// Its own process group, so a timeout kills everything the handler
-	// started; Pdeathsig takes the runtime down if lambdadeck itself dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	env = append(env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(), "AWS_LAMBDA_LOG_STREAM_NAME="+in.logStream)
+	command := func() *exec.Cmd {
+		cmd := exec.Command(in.launch.path, in.launch.args...)
+		cmd.Dir = in.fn.CodeDir
+		cmd.Env = env
+		cmd.Stdout = w
+		cmd.Stderr = w
+		// Its own process group, so a timeout kills everything the handler
+		// started; Pdeathsig takes the runtime down if lambdadeck itself
+		// dies; its cgroup, when it has one, holds all its descendants.
+		cmd.SysProcAttr = in.rec.attrs(&syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
+		return cmd
+	}
+	in.rec = in.reaper.prepare()
+	cmd := command()
 	go in.readOutput()
 	in.started = time.Now()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	if err != nil && in.rec != nil && in.rec.cgroup != "" {
+		// The kernel refused the cgroup (too old for clone3 into one, or
+		// not delegated): start without.
+		in.reaper.withoutCgroup(in.rec, err)
+		cmd = command()
+		err = cmd.Start()
+	}
+	in.rec.startedCgroup()
+	if err != nil {
 		in.stop()
 		return err
 	}
 	in.cmd = cmd
 	in.pid = cmd.Process.Pid
+	in.rec.add(in.pid)
 	in.peak = openPeakReader(in.pid)
 	go func() {
 		state, _ := cmd.Process.Wait()
@@ -285,6 +310,7 @@ func (in *instance) kill() {
 	default:
 		escaped = descendants(in.pid)
 	}
+	in.rec.killCgroup()
 	syscall.Kill(-in.pid, syscall.SIGKILL)
 	for _, pid := range escaped {
 		syscall.Kill(pid, syscall.SIGKILL)
@@ -308,20 +334,33 @@ func (in *instance) observe(pids []int) {
 	if in.seen == nil {
 		in.seen = map[int]uint64{}
 	}
+	var added []int
 	for _, pid := range pids {
 		if _, ok := in.seen[pid]; ok || len(in.seen) >= 1024 {
 			continue
 		}
 		if started, ok := startTime(pid); ok {
 			in.seen[pid] = started
+			added = append(added, pid)
 		}
 	}
+	// Recorded on disk too, for the watchdog and the next start, should
+	// lambdadeck die without stopping the instance.
+	in.rec.add(added...)
 }
 
 // freeze stops the process group between invocations (SIGSTOP), as Lambda
 // freezes an idle execution environment (reference §6.5).
 func (in *instance) freeze() {
 	if in.pid > 0 && in.alive() {
+		if in.rec == nil || in.rec.cgroup == "" {
+			// Without a cgroup, the records are how processes that left
+			// the group are found if lambdadeck dies: note what the
+			// invocation started.
+			in.observe(descendants(in.pid))
+		}
+		// Where its main thread waits for the next event, if it waits
+		// in the kernel (epoll, a socket read): thaw waits to see it there.
 		syscall.Kill(-in.pid, syscall.SIGSTOP)
 	}
 }
@@ -355,6 +394,7 @@ func (in *instance) stop() {
 			in.logW.Close()
 		}
 		in.peak.close()
+		in.rec.remove()
 		if in.logR != nil {
 			// Closing the read end ends the reader even if a grandchild
 			// that escaped the group still holds the write end.

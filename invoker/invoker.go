@@ -50,6 +50,10 @@ type Config struct {
 	// OnBuild, if set, receives every build step as it happens, once
 	// however many invocations wait for the build (the CLI prints them).
 	OnBuild build.Progress
+	// StreamLimit is the largest response a response streaming handler may
+	// stream (default DefaultStreamLimit); buffered responses keep
+	// Lambda's 6 MB.
+	StreamLimit int64
 	// TemplatePath is the template the functions came from; Watch reports
 	// its changes to OnTemplateChange (watch.go).
 	TemplatePath     string
@@ -90,6 +94,7 @@ type Invoker struct {
 	cat      atomic.Pointer[catalog] // the functions now; swapped whole by Reload
 	reloadMu sync.Mutex              // one Reload at a time
 	reaper   *time.Ticker
+	procs    *reaper // no process of an instance outlives lambdadeck (reaper.go)
 	done     chan struct{}
 	inflight sync.WaitGroup // running and queued invocations
 	busyMu   sync.Mutex
@@ -141,6 +146,9 @@ func New(cfg Config) (*Invoker, error) {
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = DefaultRetryDelay
 	}
+	if cfg.StreamLimit <= 0 {
+		cfg.StreamLimit = DefaultStreamLimit
+	}
 	dirs, err := runtimes.Install(cfg.StateDir)
 	if err != nil {
 		return nil, err
@@ -149,8 +157,13 @@ func New(cfg Config) (*Invoker, error) {
 	if err != nil {
 		return nil, err
 	}
+	procs, err := newReaper(cfg.StateDir, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
 	iv := &Invoker{
 		builder: builder,
+		procs:   procs,
 		cfg:     cfg,
 		log:     cfg.Logger,
 		dirs:    dirs,
@@ -162,6 +175,7 @@ func New(cfg Config) (*Invoker, error) {
 	}
 	cat, _, err := iv.buildCatalog(cfg.Functions, nil)
 	if err != nil {
+		procs.close()
 		return nil, err
 	}
 	iv.cat.Store(cat)
@@ -221,6 +235,7 @@ func (iv *Invoker) buildCatalog(fns []lambdadeck.Function, old *catalog) (*catal
 			cat.pools[fn.Name] = old.pools[fn.Name]
 		} else {
 			cat.pools[fn.Name] = newPool(fn, iv.cfg.QueueSize)
+			cat.pools[fn.Name].reaper = iv.procs
 		}
 	}
 	sort.Strings(cat.names)
@@ -397,6 +412,26 @@ func (r *Run) Wait() (*lambdadeck.Invocation, error) {
 // The caller going away does not stop a running handler, as on Lambda; the
 // outcome is still recorded.
 func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Run, error) {
+	return iv.start(ctx, req, nil)
+}
+
+// StartStream is Start for a caller that forwards a streamed response as
+// it arrives (InvokeWithResponseStream): each chunk the handler streams is
+// sent on the returned channel, which is closed when the stream ends (at
+// once, with nothing sent, for a handler that does not stream; Wait then
+// has its whole response). The caller must read the channel until it is
+// closed or Done is: a reader that stops holds the handler back, until
+// its deadline.
+func (iv *Invoker) StartStream(ctx context.Context, req lambdadeck.InvokeRequest) (*Run, <-chan []byte, error) {
+	ch := make(chan []byte, 16)
+	r, err := iv.start(ctx, req, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, ch, nil
+}
+
+func (iv *Invoker) start(ctx context.Context, req lambdadeck.InvokeRequest, sub chan []byte) (*Run, error) {
 	if req.Async {
 		return nil, lambdadeck.Errorf(lambdadeck.EINVALID, "an Event invocation cannot be started synchronously")
 	}
@@ -425,6 +460,7 @@ func (iv *Invoker) Start(ctx context.Context, req lambdadeck.InvokeRequest) (*Ru
 	}
 	r := &Run{RequestID: inv.RequestID, done: make(chan struct{}), inv: inv}
 	live := iv.trackLive(inv)
+	live.sub = sub
 	go func() {
 		defer iv.inflight.Done()
 		r.err = iv.run(context.WithoutCancel(ctx), p, spec, in, fn, inv, req)
@@ -574,6 +610,7 @@ func (iv *Invoker) Close() error {
 		in.stop()
 	}
 	iv.flushOnClose()
+	iv.procs.close()
 	return nil
 }
 

@@ -24,6 +24,7 @@ type liveInvocation struct {
 	// invocation's cold start; buildLog is what the build printed so far.
 	building bool
 	buildLog *logBuffer
+	sub      chan []byte // gets the streamed chunks (StartStream); nil for none
 }
 
 // LiveState is a snapshot of a running invocation.
@@ -78,6 +79,7 @@ func (l *liveInvocation) attach(in *instance, logs *logBuffer, pi *pendingInvoke
 	if pi != nil {
 		l.pi = pi
 		pi.onChunk = l.notify
+		pi.sub = l.sub
 	}
 	l.mu.Unlock()
 	l.notify()

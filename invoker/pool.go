@@ -2,6 +2,7 @@ package invoker
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 type pool struct {
 	fn       lambdadeck.Function
 	queueMax int
+	reaper   *reaper // set by the Invoker before first use
 
 	mu         sync.Mutex
 	idle       []*instance // most recently used last
@@ -44,7 +46,9 @@ func (p *pool) newInstanceLocked(spec launchSpec) *instance {
 		p.resets--
 		suppressed = true
 	}
-	return newInstance(p.fn, spec, suppressed, p.generation)
+	in := newInstance(p.fn, spec, suppressed, p.generation)
+	in.reaper = p.reaper
+	return in
 }
 
 // acquire returns an instance to run one invocation on. fresh asks for a new
@@ -57,9 +61,16 @@ func (p *pool) acquire(ctx context.Context, spec launchSpec, fresh bool) (*insta
 		p.mu.Unlock()
 		return nil, lambdadeck.Errorf(lambdadeck.EINTERNAL, "lambdadeck is shutting down")
 	}
-	if n := len(p.idle); n > 0 && !fresh {
+	for n := len(p.idle); n > 0 && !fresh; n = len(p.idle) {
 		in := p.idle[n-1]
 		p.idle = p.idle[:n-1]
+		if !in.alive() {
+			// It died while idle (its own timer exited it, or it was
+			// killed): its slot goes to a new instance.
+			p.live--
+			go in.stop()
+			continue
+		}
 		p.mu.Unlock()
 		in.thaw()
 		return in, nil
@@ -133,6 +144,10 @@ func (p *pool) release(in *instance, healthy bool, spec launchSpec) {
 		// background timers and threads resume in the next invocation.
 		in.freeze()
 		p.idle = append(p.idle, in)
+		if !in.idleWatch {
+			in.idleWatch = true
+			go p.watchIdle(in)
+		}
 		p.mu.Unlock()
 		return
 	}
@@ -149,6 +164,32 @@ func (p *pool) release(in *instance, healthy bool, spec launchSpec) {
 	if handoff != nil {
 		handoff <- next
 	}
+}
+
+// watchIdle drops in from the idle list if it dies there, so that no
+// caller is handed a dead instance; one watcher per instance, for its life.
+func (p *pool) watchIdle(in *instance) {
+	<-in.exited
+	p.mu.Lock()
+	i := slices.Index(p.idle, in)
+	if i >= 0 {
+		p.idle = slices.Delete(p.idle, i, i+1)
+		p.live--
+	}
+	p.mu.Unlock()
+	if i >= 0 {
+		in.stop()
+	}
+}
+
+// replacement is a new instance in the slot of one that died before it
+// took its event; it inherits the slot, so live does not change.
+func (p *pool) replacement(spec launchSpec) *instance {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := newInstance(p.fn, spec, false, p.generation)
+	in.reaper = p.reaper
+	return in
 }
 
 // markReset notes that an instance was lost to a timeout or crash.

@@ -27,12 +27,23 @@ type outcome struct {
 	maxMemory    int64
 	outOfMemory  bool
 	platform     []string // lines lambdadeck adds to the log before END
+	diedIdle     bool     // a warm instance was dead before the event reached it
 }
 
 // run executes inv on in, then releases the instance and records the result.
 func (iv *Invoker) run(ctx context.Context, p *pool, spec launchSpec, in *instance, fn lambdadeck.Function, inv *lambdadeck.Invocation, req lambdadeck.InvokeRequest) error {
 	iv.setBusy(in, true)
 	o := iv.execute(p, spec, in, fn, inv, req)
+	for tries := 0; o.diedIdle && tries < 3; tries++ {
+		// The warm instance died before it took the event (it exited
+		// while frozen, or as it was thawed): as on Lambda, the event goes
+		// to a new environment, and the caller never sees the old one.
+		iv.setBusy(in, false)
+		go in.stop()
+		in = p.replacement(spec)
+		iv.setBusy(in, true)
+		o = iv.execute(p, spec, in, fn, inv, req)
+	}
 	iv.setBusy(in, false)
 	if o.in != in {
 		iv.setBusy(o.in, false)
@@ -147,6 +158,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 				d := time.Since(in.started)
 				in.stop()
 				retry := newInstance(fn, spec, true, in.generation)
+				retry.reaper = in.reaper
 				retry.between.Write([]byte(in.between.String()))
 				retry.between.WritePlatform(initReportLine(format, d, "init", "timeout", "") + "\n")
 				o.in, in = retry, retry
@@ -184,6 +196,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		identity:      inv.Identity,
 		done:          make(chan struct{}),
 		ended:         make(chan struct{}),
+		streamLimit:   iv.cfg.StreamLimit,
 	}
 	inv.Context = contextRecord(fn, in, pi)
 	iv.liveFor(id).attach(in, logs, pi)
@@ -221,6 +234,12 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		stopSampler()
 		return iv.initFailure(&o, inv, fn, logs, format, callStart)
 	case <-in.exited:
+		if !o.cold {
+			stopSampler()
+			in.endLog()
+			o.diedIdle = true
+			return o
+		}
 		return iv.crashed(&o, inv, fn, pi, &oom, finish)
 	case <-timer.C:
 		return iv.timedOut(&o, inv, fn, format, finish)

@@ -64,7 +64,24 @@ type pendingInvoke struct {
 	body        []byte             // a streamed response so far; guarded by the instance's mu
 	chunks      []lambdadeck.Chunk // guarded by the instance's mu
 	onChunk     func()             // called after each streamed chunk arrives
+	// streamLimit is the largest streamed response (Config.StreamLimit).
+	streamLimit int64
+	// streamed is how many bytes of a streamed response arrived; body
+	// keeps only the first MaxResponsePayload of them. Guarded by mu.
+	streamedBytes int64
+	// sub, when set, gets every streamed chunk as it arrives (the Invoke
+	// API's streaming endpoint); closed when the stream ends.
+	sub chan []byte
 }
+
+// DefaultStreamLimit is the largest streamed response by default: 200 MB,
+// Lambda's limit for response streaming since 2025 (it was 20 MB; the
+// reference's §1.8 says to treat it as configurable: Config.StreamLimit).
+const DefaultStreamLimit = 200 << 20
+
+// maxChunkRecords bounds how many chunks an invocation records; later
+// chunks are added to the last record.
+const maxChunkRecords = 4096
 
 func (a *runtimeAPI) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -201,6 +218,14 @@ func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request) {
 	streaming := mode != ""
 	body, tooLarge, readErr := a.readBody(r, p, streaming)
 	switch {
+	case tooLarge && streaming:
+		limit := strconv.FormatInt(p.streamLimit, 10)
+		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
+			"Exceeded maximum allowed payload size ("+limit+" bytes).")
+		p.isError = true
+		p.errorType = "Function.ResponseSizeTooLarge"
+		p.payload = platformError("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size ("+limit+" bytes).")
+		p.contentType = "application/json"
 	case tooLarge:
 		writeRuntimeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 			"Exceeded maximum allowed payload size ("+strconv.Itoa(lambdadeck.MaxResponsePayload)+" bytes).")
@@ -236,6 +261,14 @@ func (a *runtimeAPI) response(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads a posted body within Lambda's response limit; for a
 // streamed response it also notes when each chunk arrived.
+//
+// A streamed response may be far larger than a buffered one (up to the
+// stream limit, 200 MB by default): it is never held whole. The first
+// MaxResponsePayload bytes are kept for the record, the rest is counted,
+// and every chunk goes on to the subscriber (the Invoke API's streaming
+// endpoint) as it arrives; a subscriber that stops reading holds the
+// runtime back (flow control) until the invocation's deadline, then loses
+// the rest of the stream.
 func (a *runtimeAPI) readBody(r *http.Request, p *pendingInvoke, streaming bool) (body []byte, tooLarge bool, err error) {
 	limit := int64(lambdadeck.MaxResponsePayload)
 	if !streaming {
@@ -248,21 +281,50 @@ func (a *runtimeAPI) readBody(r *http.Request, p *pendingInvoke, streaming bool)
 		}
 		return body, false, err
 	}
+	if p.streamLimit > 0 {
+		limit = p.streamLimit
+	}
 	buf := make([]byte, 32*1024)
 	a.in.mu.Lock()
 	p.streamed = true
+	sub := p.sub
 	a.in.mu.Unlock()
+	defer func() {
+		if sub != nil {
+			close(sub)
+		}
+	}()
+	var total int64
 	for {
 		n, rerr := r.Body.Read(buf)
 		if n > 0 {
-			if int64(len(body)+n) > limit {
+			total += int64(n)
+			if total > limit {
 				return nil, true, nil
 			}
-			body = append(body, buf[:n]...)
+			if keep := min(n, lambdadeck.MaxResponsePayload-len(body)); keep > 0 {
+				body = append(body, buf[:keep]...)
+			}
 			a.in.mu.Lock()
 			p.body = body
-			p.chunks = append(p.chunks, lambdadeck.Chunk{At: time.Since(p.delivered), Size: n})
+			p.streamedBytes = total
+			if len(p.chunks) < maxChunkRecords {
+				p.chunks = append(p.chunks, lambdadeck.Chunk{At: time.Since(p.delivered), Size: n})
+			} else {
+				p.chunks[len(p.chunks)-1].Size += n
+			}
 			a.in.mu.Unlock()
+			if sub != nil {
+				select {
+				case sub <- append([]byte(nil), buf[:n]...):
+				case <-time.After(time.Until(p.deadline)):
+					close(sub) // the reader is stuck: it gets no more
+					sub = nil
+				case <-a.in.stopping:
+					close(sub)
+					sub = nil
+				}
+			}
 			if p.onChunk != nil {
 				p.onChunk()
 			}

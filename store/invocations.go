@@ -503,8 +503,9 @@ func nullText(b []byte) any {
 	return string(b)
 }
 
-// scanInvocation reads a row of selectInvocationSQL.
-func scanInvocation(row *sql.Row) (*lambdadeck.Invocation, error) {
+// scanInvocation reads a row of selectInvocationSQL, and into extra any
+// columns that follow those.
+func scanInvocation(row *sql.Row, extra ...any) (*lambdadeck.Invocation, error) {
 	var (
 		inv                                    lambdadeck.Invocation
 		source, status                         string
@@ -514,14 +515,14 @@ func scanInvocation(row *sql.Row) (*lambdadeck.Invocation, error) {
 		chunks                                 sql.NullString
 		initUS, durationUS, billedUS, startUS  int64
 	)
-	err := row.Scan(&inv.ID,
+	err := row.Scan(append([]any{&inv.ID,
 		&inv.RequestID, &inv.Function, &source, &inv.UserAgent, &fixtureID,
 		&event, &invContext, &clientCtx, &identity, &env,
 		&inv.Payload, &inv.ContentType, &errorType, &errorMessage, &stack,
 		&inv.Logs, &inv.LogsTruncated, &status, &inv.Cold,
 		&initUS, &durationUS, &billedUS,
 		&inv.MemorySizeMB, &inv.MaxMemoryUsedMB, &inv.OutOfMemory,
-		&startUS, &endedAt, &chunks)
+		&startUS, &endedAt, &chunks}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -14,23 +14,29 @@ type logRecord struct {
 // by \n separates the lines of one record.
 func logRecords(logs string) []logRecord {
 	var out []logRecord
-	for len(logs) > 0 {
-		line, rest, found := strings.Cut(logs, "\n")
-		if found {
-			line += "\n"
+	// Plain lines are merged, so the page stays one text node per run; a
+	// run is a slice of logs, never built by appending (which copied the
+	// whole run once per line: quadratic in a long log).
+	run := -1 // where the current run of plain lines starts
+	for pos := 0; pos < len(logs); {
+		lineEnd, next := len(logs), len(logs)
+		if i := strings.IndexByte(logs[pos:], '\n'); i >= 0 {
+			lineEnd, next = pos+i, pos+i+1
 		}
-		logs = rest
-		body := strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+		body := strings.TrimSuffix(logs[pos:lineEnd], "\r")
 		if strings.Contains(body, "\r") {
+			if run >= 0 {
+				out = append(out, logRecord{Text: logs[run:pos]})
+				run = -1
+			}
 			out = append(out, logRecord{Text: strings.ReplaceAll(body, "\r", "\n"), Multi: true})
-			continue
+		} else if run < 0 {
+			run = pos
 		}
-		// Plain lines are merged, so the page stays one text node per run.
-		if n := len(out); n > 0 && !out[n-1].Multi {
-			out[n-1].Text += line
-		} else {
-			out = append(out, logRecord{Text: line})
-		}
+		pos = next
+	}
+	if run >= 0 {
+		out = append(out, logRecord{Text: logs[run:]})
 	}
 	return out
 }

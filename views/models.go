@@ -156,6 +156,9 @@ type InvocationPage struct {
 	// Attempts are every attempt of the Event invocation this one belongs
 	// to, in order; nil for a synchronous invocation.
 	Attempts []AttemptLink
+	// Sizes are the whole sizes of the event, response and log, of which
+	// Invocation may hold only the first HeadBytes.
+	Sizes PartSizes
 	// Build is the function's build while it runs for this invocation's
 	// cold start.
 	Build BuildLog

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"encoding/json"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -118,15 +122,21 @@ func (s *Server) functionNames(current string) []string {
 	return names
 }
 
-// invocationPermalink shows one invocation in full, with forms to run it
-// again as it was or to edit its event first.
+// invocationPermalink shows one invocation, with forms to run it again as
+// it was or to edit its event first. A large event, response or log shows
+// its first views.HeadBytes, read as such from the store, with links to
+// the whole (invocationPart): a page costs the same however large the
+// invocation.
 func (s *Server) invocationPermalink(c echo.Context) error {
-	inv, err := s.store.Invocation(c.Request().Context(), c.Param("requestId"))
+	inv, sizes, err := s.store.InvocationHead(c.Request().Context(), c.Param("requestId"), views.HeadBytes)
 	if err != nil {
 		return err
 	}
-	runAgain := formFromInvocation(inv)
-	runAgain.Event = string(inv.Event) // re-send the exact bytes, not the pretty copy
+	var runAgain views.InvokeForm
+	if sizes.Event <= views.HeadBytes {
+		runAgain = formFromInvocation(inv)
+		runAgain.Event = string(inv.Event) // re-send the exact bytes, not the pretty copy
+	}
 	s.overlayLive(inv)
 	page := s.page(c, "Invocation "+inv.RequestID, "invocations")
 	if !inv.Status.Finished() {
@@ -149,5 +159,107 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 		RunAgain:   runAgain,
 		Attempts:   attempts,
 		Build:      s.liveBuild(inv),
+		Sizes:      views.PartSizes{Event: sizes.Event, Payload: sizes.Payload, Logs: sizes.Logs},
 	}))
+}
+
+// invocationPart answers one part of an invocation whole, streamed from
+// the store a chunk at a time: GET /invocations/:requestId/event, /response
+// or /logs. It is plain text to read in the browser (never the response's
+// own type: a handler's text/html must not run on the dashboard's origin),
+// or with ?download=1 a file to save.
+func (s *Server) invocationPart(part store.InvocationPart) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := c.Param("requestId")
+		download := c.QueryParam("download")
+		if download != "" && download != "1" {
+			return lambdadeck.Errorf(lambdadeck.EINVALID, "download must be 1 or absent, not %q", download)
+		}
+		size, contentType, err := s.store.InvocationPartSize(ctx, id, part)
+		if err != nil {
+			return err
+		}
+		h := c.Response().Header()
+		h.Set(echo.HeaderContentLength, strconv.Itoa(size))
+		h.Set("X-Content-Type-Options", "nosniff")
+		if download == "1" {
+			h.Set(echo.HeaderContentType, echo.MIMEOctetStream)
+			h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment",
+				map[string]string{"filename": partFileName(id, part, contentType)}))
+		} else {
+			h.Set(echo.HeaderContentType, echo.MIMETextPlainCharsetUTF8)
+			h.Set(echo.HeaderContentDisposition, "inline")
+		}
+		c.Response().WriteHeader(http.StatusOK)
+		if c.Request().Method == http.MethodHead {
+			return nil
+		}
+		if _, err := s.store.CopyInvocationPart(ctx, c.Response(), id, part); err != nil {
+			// The status is sent: all that is left is to cut the body short.
+			s.logger.Warn("streaming an invocation part", "request_id", id, "part", string(part), "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		return nil
+	}
+}
+
+// partFileName is the name a downloaded part is saved under.
+func partFileName(requestID string, part store.InvocationPart, contentType string) string {
+	ext := ".txt"
+	switch {
+	case part == store.PartEvent:
+		ext = ".json"
+	case part == store.PartResponse:
+		mediaType, _, _ := mime.ParseMediaType(contentType)
+		switch mediaType {
+		case "application/json", "":
+			ext = ".json"
+		case "text/plain":
+			ext = ".txt"
+		default:
+			ext = ".bin"
+		}
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, requestID)
+	return safe + "-" + string(part) + ext
+}
+
+// runInvocationAgain runs an invocation again with its event and overrides
+// as recorded, taken from the store: the permalink of an invocation whose
+// event is too large to carry in a form posts here.
+func (s *Server) runInvocationAgain(c echo.Context) error {
+	inv, err := s.store.Invocation(c.Request().Context(), c.Param("requestId"))
+	if err != nil {
+		return err
+	}
+	fn, err := s.invoker.Function(inv.Function)
+	if err != nil {
+		return err
+	}
+	if !fn.Runnable() {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "%s cannot run here: %s", fn.Name, fn.NotRunnable)
+	}
+	req := lambdadeck.InvokeRequest{
+		Function:  fn.Name,
+		Event:     inv.Event,
+		Env:       inv.EnvOverrides,
+		Source:    lambdadeck.SourceBrowser,
+		UserAgent: c.Request().UserAgent(),
+	}
+	if len(inv.ClientContext) > 0 && string(inv.ClientContext) != "null" {
+		req.ClientContext = inv.ClientContext
+	}
+	if len(inv.Identity) > 0 {
+		var identity lambdadeck.CognitoIdentity
+		if json.Unmarshal(inv.Identity, &identity) == nil {
+			req.Identity = &identity
+		}
+	}
+	return s.invokeAndRespond(c, fn, req)
 }

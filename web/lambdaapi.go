@@ -31,6 +31,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker"
 )
 
 // The API's limits and fixed values.
@@ -533,6 +534,9 @@ func (s *Server) invokeWithResponseStreamAPI(c echo.Context) error {
 	if r.invocationType == invocationDryRun {
 		return c.NoContent(http.StatusNoContent)
 	}
+	if si, ok := s.invoker.(streamInvoker); ok {
+		return s.streamChunks(c, r, si)
+	}
 	if li, ok := s.invoker.(liveInvoker); ok {
 		return s.streamLive(c, r, li)
 	}
@@ -609,6 +613,93 @@ func (s *Server) streamLive(c echo.Context, r invokeRequest, li liveInvoker) err
 	}
 	if !inv.Failed() && len(inv.Payload) > sent {
 		send(inv.Payload[sent:])
+	}
+	if err := enc.Encode(resp, invokeCompleteEvent(inv, r.tail)); err != nil {
+		return nil // the client is gone; nothing more to tell it
+	}
+	resp.Flush()
+	return nil
+}
+
+// streamInvoker is implemented by invokers that hand over a streamed
+// response chunk by chunk as it arrives (the real one does).
+type streamInvoker interface {
+	StartStream(ctx context.Context, req lambdadeck.InvokeRequest) (*invoker.Run, <-chan []byte, error)
+}
+
+// streamChunks answers InvokeWithResponseStream as Lambda does, chunk by
+// chunk as the handler streams them, however large the stream (up to the
+// invoker's stream limit): nothing is kept beyond the chunk in hand. A
+// handler that does not stream gets its whole response as one chunk.
+func (s *Server) streamChunks(c echo.Context, r invokeRequest, si streamInvoker) error {
+	run, chunks, err := si.StartStream(c.Request().Context(), lambdadeck.InvokeRequest{
+		Function:      r.function.Name,
+		Event:         r.event,
+		ClientContext: r.clientContext,
+		Source:        lambdadeck.SourceAPI,
+		UserAgent:     c.Request().UserAgent(),
+	})
+	if err != nil {
+		return err
+	}
+	resp := c.Response()
+	h := resp.Header()
+	h.Set("x-amzn-RequestId", run.RequestID)
+	h.Set("X-Amz-Executed-Version", lambdadeck.LatestVersion)
+	h.Set(echo.HeaderContentType, eventStreamContentType)
+	resp.WriteHeader(http.StatusOK)
+	enc := eventstream.NewEncoder()
+	sent := 0
+	gone := false
+	send := func(p []byte) {
+		if len(p) == 0 {
+			return
+		}
+		sent += len(p)
+		if gone {
+			return // the client went away: the invocation still runs to its end
+		}
+		if err := enc.Encode(resp, streamEvent("PayloadChunk", "application/octet-stream", p)); err != nil {
+			gone = true
+			return
+		}
+		resp.Flush()
+	}
+	for open := true; open; {
+		select {
+		case p, ok := <-chunks:
+			if !ok {
+				open = false
+				break
+			}
+			send(p)
+		case <-run.Done():
+			// The stream ended before the invocation did, so what is
+			// left in the channel is all there is.
+			for drained := false; !drained; {
+				select {
+				case p, ok := <-chunks:
+					if ok {
+						send(p)
+					} else {
+						drained = true
+					}
+				default:
+					drained = true
+				}
+			}
+			open = false
+		}
+	}
+	inv, err := run.Wait()
+	if err != nil {
+		return err
+	}
+	if !inv.Failed() && len(inv.Chunks) == 0 && len(inv.Payload) > sent {
+		send(inv.Payload[sent:]) // a buffered response: one chunk
+	}
+	if gone {
+		return nil
 	}
 	if err := enc.Encode(resp, invokeCompleteEvent(inv, r.tail)); err != nil {
 		return nil // the client is gone; nothing more to tell it

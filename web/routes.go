@@ -6,19 +6,24 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck/static"
+	"github.com/lambdadeck/lambdadeck/store"
 )
 
 // routes registers every route of the dashboard, in one table.
 func (s *Server) routes() {
 	e := s.echo
 
-	e.GET("/", s.dashboard)                                 // functions, warnings, recent invocations
-	e.GET("/functions/:name", s.functionPage)               // configuration, event editor, result panel
-	e.POST("/functions/:name/invoke", s.invokeFunction)     // run it: htmx fragment or 303 to the permalink
-	e.GET("/invocations", s.invocationHistory)              // history with filters and cursor pagination
-	e.GET("/invocations/feed", s.invocationFeed)            // live tables' poll: 204 until the newest rows change
-	e.GET("/invocations/:requestId", s.invocationPermalink) // one invocation, run again, edit and run
-	e.GET("/healthz", s.health)                             // JSON: store reachable, function count, version
+	e.GET("/", s.dashboard)                                                         // functions, warnings, recent invocations
+	e.GET("/functions/:name", s.functionPage)                                       // configuration, event editor, result panel
+	e.POST("/functions/:name/invoke", s.invokeFunction)                             // run it: htmx fragment or 303 to the permalink
+	e.GET("/invocations", s.invocationHistory)                                      // history with filters and cursor pagination
+	e.GET("/invocations/feed", s.invocationFeed)                                    // live tables' poll: 204 until the newest rows change
+	e.GET("/invocations/:requestId", s.invocationPermalink)                         // one invocation, run again, edit and run
+	e.GET("/invocations/:requestId/event", s.invocationPart(store.PartEvent))       // the whole event, streamed; ?download=1 to save it
+	e.GET("/invocations/:requestId/response", s.invocationPart(store.PartResponse)) // the whole response, streamed; ?download=1 to save it
+	e.GET("/invocations/:requestId/logs", s.invocationPart(store.PartLogs))         // the whole log, streamed; ?download=1 to save it
+	e.POST("/invocations/:requestId/run", s.runInvocationAgain)                     // run again with the recorded event (too large for a form)
+	e.GET("/healthz", s.health)                                                     // JSON: store reachable, function count, version
 
 	e.GET("/fixtures", s.fixtureList)                                        // all fixtures: search, function and tag filters, deleted ones on request
 	e.GET("/fixtures/new", s.newFixtureForm)                                 // blank form, or prefilled from ?function=, ?event=, ?from=<requestId>

@@ -37,6 +37,8 @@ type commonFlags struct {
 	busyTimeout time.Duration
 	noBuild     bool
 	aws         *awsFlags // nil for commands that run no function
+	// streamLimitMB is the largest streamed response, in MB.
+	streamLimitMB int
 }
 
 // awsFlags are the flags of commands that run functions: what the
@@ -98,6 +100,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.template, "template", "", "same as -t")
 	fs.StringVar(&c.db, "db", filepath.Join(".lambdadeck", "lambdadeck.db"), "the SQLite `file` that keeps invocations")
 	fs.BoolVar(&c.verbose, "v", false, "log what lambdadeck does")
+	fs.IntVar(&c.streamLimitMB, "stream-limit", invoker.DefaultStreamLimit>>20,
+		"the largest response a response streaming handler may stream, in `MB` (Lambda's 200 MB; buffered responses keep 6 MB)")
 	fs.DurationVar(&c.busyTimeout, "db-busy-timeout", 10*time.Second, "how `long` a write waits for the database while another process holds its lock, before it fails")
 }
 
@@ -275,11 +279,15 @@ func (a *App) openParts(ctx context.Context, c *commonFlags, p *project, logger 
 	if err := tightenStateDir(c.stateDirectory()); err != nil {
 		return nil, nil, err
 	}
+	if c.streamLimitMB < 1 || c.streamLimitMB > 10240 {
+		return nil, nil, usageError(fmt.Errorf("--stream-limit must be between 1 and 10240 MB, not %d", c.streamLimitMB))
+	}
 	db, err := c.openStore(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := invoker.Config{
+		StreamLimit:      int64(c.streamLimitMB) << 20,
 		Functions:        p.functions,
 		Recorder:         db,
 		StateDir:         c.stateDirectory(),
