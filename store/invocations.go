@@ -126,6 +126,9 @@ func (db *DB) Invocation(ctx context.Context, requestID string) (*lambdadeck.Inv
 	if err := db.attachExpectationResults(ctx, []*lambdadeck.Invocation{inv}); err != nil {
 		return nil, err
 	}
+	if err := db.attachHTTP(ctx, []*lambdadeck.Invocation{inv}, true); err != nil {
+		return nil, err
+	}
 	return inv, nil
 }
 
@@ -211,6 +214,9 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 		items[i] = &page.Items[i]
 	}
 	if err := db.attachExpectationResults(ctx, items); err != nil {
+		return InvocationPage{}, err
+	}
+	if err := db.attachHTTP(ctx, items, false); err != nil {
 		return InvocationPage{}, err
 	}
 	return page, nil

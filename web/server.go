@@ -13,11 +13,13 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/apigw"
 	"github.com/lambdadeck/lambdadeck/static"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
@@ -44,6 +46,11 @@ type Config struct {
 	// TemplatePath is the template the functions came from, for display.
 	TemplatePath string
 	Version      string
+	// Routes are the HTTP front door's routes (frontdoor.go); nil for none.
+	Routes *apigw.Table
+	// IntegrationTimeout is how long the front door waits for a REST API's
+	// function before answering 504 (DefaultIntegrationTimeout when zero).
+	IntegrationTimeout time.Duration
 }
 
 // Server serves lambdadeck's dashboard. It is an http.Handler.
@@ -57,7 +64,8 @@ type Server struct {
 	warnings     []string
 	templatePath string
 	version      string
-	testRuns     *testRuns // the dashboard's recent test runs (testrun.go)
+	testRuns     *testRuns  // the dashboard's recent test runs (testrun.go)
+	front        *frontDoor // the HTTP front door (frontdoor.go)
 }
 
 // New builds the server and its routes.
@@ -87,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 		version:      cfg.Version,
 		testRuns:     newTestRuns(),
 	}
+	s.front = newFrontDoor(s, cfg.Routes, cfg.IntegrationTimeout)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/invoker"
+	"github.com/lambdadeck/lambdadeck/invoker/apigw"
 	"github.com/lambdadeck/lambdadeck/invoker/sam"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/web"
@@ -25,6 +27,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	c.registerAWS(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "the `address` to listen on (127.0.0.1 keeps it to this machine)")
 	apiAddr := fs.String("api-addr", "", "also serve the AWS Lambda API alone on this `address` (it is on --addr too)")
+	httpAddr := fs.String("http-addr", "", "serve the template's API Gateway routes and Function URLs (/_url/FUNCTION/) on this `address`; off unless given")
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
@@ -34,7 +37,9 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
-	for _, w := range p.warnings {
+	routes := apigw.Build(p.http, p.functions)
+	warnings := append(slices.Clone(p.warnings), routes.Warnings...)
+	for _, w := range warnings {
 		logger.Warn("template: " + w)
 	}
 	if p.aws != nil {
@@ -65,9 +70,10 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		Invoker:      iv,
 		Store:        db,
 		Logger:       logger,
-		Warnings:     p.warnings,
+		Warnings:     warnings,
 		TemplatePath: p.templatePath,
 		Version:      Version,
+		Routes:       routes,
 	})
 	if err != nil {
 		return a.fail(err)
@@ -98,6 +104,23 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		}()
 		fmt.Fprintf(a.Stdout, "AWS Lambda API on http://%s\n", apiLn.Addr())
 	}
+	if *httpAddr != "" {
+		httpLn, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			ln.Close()
+			return a.fail(fmt.Errorf("cannot listen on %s: %w", *httpAddr, err))
+		}
+		// The front door serves only the template's routes; it stops,
+		// gracefully, before the invoker does.
+		front := &http.Server{Handler: srv.FrontDoor(), ReadHeaderTimeout: 10 * time.Second}
+		go front.Serve(httpLn)
+		defer func() {
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = front.Shutdown(shutdownCtx)
+		}()
+		fmt.Fprintf(a.Stdout, "HTTP front door (%d routes) on http://%s\n", len(routes.Routes), httpLn.Addr())
+	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
 }
 
@@ -111,7 +134,9 @@ func (a *App) reloadTemplate(path string, opts sam.Options, logger *slog.Logger,
 		var changed []string
 		changed, err = iv.Reload(tpl.Functions)
 		if err == nil {
-			srv.SetWarnings(tpl.Warnings)
+			routes := apigw.Build(tpl.HTTP, tpl.Functions)
+			srv.SetRoutes(routes)
+			srv.SetWarnings(append(tpl.Warnings, routes.Warnings...))
 			logger.Info("template reloaded", "changed", strings.Join(changed, ","))
 			return
 		}
