@@ -100,6 +100,8 @@ type FunctionPage struct {
 	// editor; Picker.Selected is the one loaded into it, if any.
 	Picker FixturePicker
 	Recent []lambdadeck.Invocation
+	// Routes are the HTTP front door's routes to this function.
+	Routes []RouteRow
 }
 
 // InvocationFilter is the history's filter form, as query parameters.
@@ -196,6 +198,9 @@ func fingerprint(items []lambdadeck.Invocation) string {
 		h.Write([]byte(inv.Status))
 		if inv.Expectation != nil {
 			h.Write([]byte(strconv.FormatBool(inv.Expectation.Passed)))
+		}
+		if inv.HTTP != nil {
+			h.Write([]byte(strconv.Itoa(inv.HTTP.Status)))
 		}
 	}
 	return strconv.FormatUint(h.Sum64(), 36)

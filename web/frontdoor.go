@@ -41,6 +41,7 @@ type frontDoor struct {
 	table   atomic.Pointer[apigw.Table]
 	auth    *apigw.AuthCache
 	timeout time.Duration
+	url     frontDoorURL // where it listens, for the routes page
 }
 
 func newFrontDoor(s *Server, t *apigw.Table, timeout time.Duration) *frontDoor {

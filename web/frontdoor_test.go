@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/chromedp/chromedp"
+	"golang.org/x/net/html"
 
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/invoker"
@@ -544,6 +548,160 @@ func TestFrontDoor(t *testing.T) {
 				t.Errorf("curl output lacks %q:\n%s", want, truncate(text, 2000))
 			}
 		}
+	})
+}
+
+// dashboardClient is a client for the dashboard listener that keeps the
+// CSRF cookie.
+func (e *frontEnv) dashboardClient(t *testing.T) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 60 * time.Second}
+}
+
+func dashGet(t *testing.T, client *http.Client, u string) (*html.Node, int) {
+	t.Helper()
+	resp, err := client.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return parseHTML(t, string(b)), resp.StatusCode
+}
+
+// TestFrontDoorDashboard checks the routes page (list, send form with CSRF,
+// mistakes), the history's http source with method, path and status, the
+// permalink's exchange, and the function page's routes; then Chromium sends
+// a request from /routes and follows it to its permalink.
+func TestFrontDoorDashboard(t *testing.T) {
+	e := newFrontEnv(t)
+	client := e.dashboardClient(t)
+
+	doc, status := dashGet(t, client, e.dash.URL+"/routes")
+	if status != 200 {
+		t.Fatalf("/routes: %d", status)
+	}
+	rows := byTestID(doc, "route-row")
+	if len(rows) != len(e.srv.Routes().Routes) || len(rows) < 20 {
+		t.Errorf("%d route rows for %d routes", len(rows), len(e.srv.Routes().Routes))
+	}
+	page := text(doc)
+	for _, want := range []string{"GET", "/users/{id}", "EchoFunction", "ServerlessRestApi (REST)", "TokenAuth (TOKEN)", "Jwt (JWT)",
+		"without verifying its signature", "/_url/StreamFunction/{proxy+}", "UserClash", "Function URL"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/routes lacks %q", want)
+		}
+	}
+	if len(byTestID(doc, "front-door-off")) != 1 {
+		t.Error("/routes does not say the front door has no listener")
+	}
+
+	// Without the CSRF token the form is refused.
+	resp, err := client.PostForm(e.dash.URL+"/routes/send", url.Values{"route": {"x"}, "method": {"GET"}, "path": {"/users/1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("send without a CSRF token: %d", resp.StatusCode)
+	}
+	token := attr(findAll(doc, func(n *html.Node) bool { return attr(n, "name") == "_csrf" })[0], "value")
+	send := func(form url.Values) (*html.Node, int) {
+		t.Helper()
+		form.Set("_csrf", token)
+		resp, err := client.PostForm(e.dash.URL+"/routes/send", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return parseHTML(t, string(b)), resp.StatusCode
+	}
+	bad, status := send(url.Values{"route": {"r1"}, "method": {"GET"}, "path": {"/users/1"}, "headers": {"no colon here"}, "body": {"kept"}})
+	if status != 400 || !strings.Contains(text(bad), "is not Name: value") {
+		t.Errorf("bad header line: %d %s", status, truncate(text(bad), 300))
+	}
+	res, status := send(url.Values{"route": {"r1"}, "method": {"GET"}, "path": {"/users/42"}, "query": {"status=201"}, "headers": {"X-From: routes page"}})
+	if status != 200 {
+		t.Fatalf("send: %d", status)
+	}
+	if got := text(oneByTestID(t, res, "route-status")); got != "201" {
+		t.Errorf("status shown %q", got)
+	}
+	if r := text(oneByTestID(t, res, "route-response")); !strings.Contains(r, "HTTP/1.1 201 Created") || !strings.Contains(r, `"X-From":["routes page"]`) {
+		t.Errorf("response shown: %s", truncate(r, 500))
+	}
+	link := attr(oneByTestID(t, res, "route-invocation"), "href")
+	perm, status := dashGet(t, client, e.dash.URL+link)
+	if status != 200 {
+		t.Fatalf("%s: %d", link, status)
+	}
+	if got := text(oneByTestID(t, perm, "source")); got != "http" {
+		t.Errorf("source %q", got)
+	}
+	if got := text(oneByTestID(t, perm, "http-status")); got != "201" {
+		t.Errorf("permalink status %q", got)
+	}
+	if req := text(oneByTestID(t, perm, "http-request")); !strings.HasPrefix(req, "GET /users/42?status=201 HTTP/1.1") {
+		t.Errorf("permalink request %q", truncate(req, 200))
+	}
+	if ev := text(oneByTestID(t, perm, "event")); !strings.Contains(ev, `"resource": "/users/{id}"`) {
+		t.Errorf("permalink event %s", truncate(ev, 300))
+	}
+	// Run again re-sends the same event; Save as fixture keeps it.
+	runAgain := oneByTestID(t, perm, "run-again-form")
+	if v := attr(findAll(runAgain, func(n *html.Node) bool { return attr(n, "name") == "event" })[0], "value"); !strings.Contains(v, `"httpMethod":"GET"`) {
+		t.Errorf("run again carries %s", truncate(v, 200))
+	}
+
+	hist, _ := dashGet(t, client, e.dash.URL+"/invocations?source=http")
+	summaries := byTestID(hist, "http-summary")
+	if len(summaries) == 0 || !strings.Contains(text(summaries[0]), "GET /users/42?status=201 → 201") {
+		t.Errorf("history http summaries: %d, first %q", len(summaries), func() string {
+			if len(summaries) > 0 {
+				return text(summaries[0])
+			}
+			return ""
+		}())
+	}
+	if !slices.ContainsFunc(findAll(hist, func(n *html.Node) bool { return n.Data == "option" }), func(n *html.Node) bool { return attr(n, "value") == "http" }) {
+		t.Error("the history's source filter does not offer http")
+	}
+
+	fnDoc, _ := dashGet(t, client, e.dash.URL+"/functions/EchoFunction")
+	if n := len(byTestID(oneByTestID(t, fnDoc, "function-routes"), "route-row")); n != len(e.srv.Routes().RoutesOf("EchoFunction")) || n < 5 {
+		t.Errorf("the function page lists %d routes", n)
+	}
+
+	t.Run("Chromium", func(t *testing.T) {
+		ctx := newBrowser(t)
+		b := watchBrowser(t, ctx)
+		rowID := ""
+		for _, r := range e.srv.Routes().Routes {
+			if r.Key() == "GET /v2/items/{id}" {
+				rowID = routeID(r)
+			}
+		}
+		form := "#send-" + rowID
+		b.step("open /routes", chromedp.Navigate(e.dash.URL+"/routes"), chromedp.WaitVisible(testIDSelector("routes")))
+		b.step("open the form", chromedp.Click(form+" summary"), chromedp.WaitVisible(form+" "+testIDSelector("route-path")))
+		b.step("fill and send",
+			chromedp.SetValue(form+" "+testIDSelector("route-path"), "/v2/items/browser"),
+			chromedp.SetValue(form+" "+testIDSelector("route-query"), "from=chromium"),
+			chromedp.Click(form+" "+testIDSelector("route-submit")),
+			chromedp.WaitVisible(testIDSelector("route-status")))
+		if got := b.read("status", chromedp.Text(testIDSelector("route-status"))); got != "200" {
+			t.Errorf("status %q", got)
+		}
+		b.step("follow to the permalink", chromedp.Click(testIDSelector("route-invocation")), chromedp.WaitVisible(testIDSelector("http-exchange")))
+		if got := b.read("request", chromedp.Text(testIDSelector("http-request"))); !strings.HasPrefix(got, "GET /v2/items/browser?from=chromium") {
+			t.Errorf("permalink request %q", truncate(got, 200))
+		}
+		if got := b.read("event", chromedp.Text(testIDSelector("event"))); !strings.Contains(got, `"routeKey": "GET /v2/items/{id}"`) {
+			t.Errorf("permalink event %s", truncate(got, 300))
+		}
+		b.checkConsole()
 	})
 }
 

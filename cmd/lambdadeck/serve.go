@@ -119,6 +119,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 			defer cancel()
 			_ = front.Shutdown(shutdownCtx)
 		}()
+		srv.SetFrontDoorURL("http://" + httpLn.Addr().String())
 		fmt.Fprintf(a.Stdout, "HTTP front door (%d routes) on http://%s\n", len(routes.Routes), httpLn.Addr())
 	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
