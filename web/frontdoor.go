@@ -118,6 +118,19 @@ func (f *frontDoor) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		req.SourceIP = host
 	}
+	// API Gateway adds the X-Forwarded-* headers; a client's own
+	// X-Forwarded-For is kept in front of the source address.
+	if prior := r.Header.Get("X-Forwarded-For"); prior != "" {
+		req.Header["X-Forwarded-For"] = []string{prior + ", " + req.SourceIP}
+	} else {
+		req.Header["X-Forwarded-For"] = []string{req.SourceIP}
+	}
+	req.Header["X-Forwarded-Proto"] = []string{"http"}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, port, err := net.SplitHostPort(la.String()); err == nil {
+			req.Header["X-Forwarded-Port"] = []string{port}
+		}
+	}
 	x := &exchange{f: f, req: req, w: w, trace: traceOf(r.Context())}
 	w.Header().Set("Apigw-Requestid", req.ID)
 
