@@ -187,6 +187,9 @@ const (
 	SourceCLI     Source = "cli"
 	SourceAPI     Source = "api"
 	SourceTest    Source = "test"
+	// SourceHTTP is a request to the HTTP front door (API Gateway or a
+	// Function URL, emulated).
+	SourceHTTP Source = "http"
 )
 
 // CognitoIdentity is the identity passed to a handler (context.identity).
@@ -295,6 +298,9 @@ type Invocation struct {
 	// Async is set when this is one attempt of an Event invocation; nil
 	// for a synchronous one.
 	Async *AsyncAttempt
+	// HTTP is the HTTP request and response of an invocation through the
+	// front door (SourceHTTP); nil otherwise, and while it runs.
+	HTTP *HTTPExchange
 }
 
 // AsyncAttempt places one invocation among the attempts of an Event
@@ -312,6 +318,19 @@ type AsyncAttempt struct {
 	// scheduled, the record sent to a destination function, or the record
 	// that would be sent to a destination lambdadeck cannot reach.
 	Note string
+}
+
+// HTTPExchange is one request to the HTTP front door and its answer.
+type HTTPExchange struct {
+	Method string
+	Path   string // with the query string
+	Route  string // the route key that matched, e.g. "GET /users/{id}"
+	API    string // the API's logical ID, or the function for a Function URL
+	Status int
+	// Request and Response are the exchange as text: the request line or
+	// status line, the headers and the body (bounded).
+	Request  string
+	Response string
 }
 
 // Chunk is one piece of a streamed response.

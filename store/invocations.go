@@ -131,6 +131,9 @@ func (db *DB) Invocation(ctx context.Context, requestID string) (*lambdadeck.Inv
 	if err := db.attachAttempts(ctx, []*lambdadeck.Invocation{inv}); err != nil {
 		return nil, err
 	}
+	if err := db.attachHTTP(ctx, []*lambdadeck.Invocation{inv}, true); err != nil {
+		return nil, err
+	}
 	return inv, nil
 }
 
@@ -219,6 +222,9 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 		return InvocationPage{}, err
 	}
 	if err := db.attachAttempts(ctx, items); err != nil {
+		return InvocationPage{}, err
+	}
+	if err := db.attachHTTP(ctx, items, false); err != nil {
 		return InvocationPage{}, err
 	}
 	return page, nil

@@ -162,7 +162,7 @@ func filterSelected(current, value string) bool { return current == value }
 
 // sourceOptions lists invocation sources, in the order filters show them.
 func sourceOptions() []lambdadeck.Source {
-	return []lambdadeck.Source{lambdadeck.SourceBrowser, lambdadeck.SourceCLI, lambdadeck.SourceAPI, lambdadeck.SourceTest}
+	return []lambdadeck.Source{lambdadeck.SourceBrowser, lambdadeck.SourceCLI, lambdadeck.SourceAPI, lambdadeck.SourceTest, lambdadeck.SourceHTTP}
 }
 
 // hasAdvanced reports whether any advanced override is set, so the

@@ -105,6 +105,8 @@ type FunctionPage struct {
 	Recent []lambdadeck.Invocation
 	// Queue is the function's durable async queue now.
 	Queue AsyncQueue
+	// Routes are the HTTP front door's routes to this function.
+	Routes []RouteRow
 }
 
 // AsyncQueue is one function's queue of accepted Event invocations not yet
@@ -230,6 +232,9 @@ func fingerprint(items []lambdadeck.Invocation) string {
 		h.Write([]byte(inv.Status))
 		if inv.Expectation != nil {
 			h.Write([]byte(strconv.FormatBool(inv.Expectation.Passed)))
+		}
+		if inv.HTTP != nil {
+			h.Write([]byte(strconv.Itoa(inv.HTTP.Status)))
 		}
 	}
 	return strconv.FormatUint(h.Sum64(), 36)

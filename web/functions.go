@@ -154,6 +154,7 @@ func (s *Server) renderFunctionPage(c echo.Context, status int, p views.Function
 	}
 	p.Page = s.page(c, fn.Name, "functions")
 	p.Env = maskedEnv(fn.Environment)
+	p.Routes = routeRows(s.Routes().RoutesOf(fn.Name))
 	return render(c, status, views.FunctionDetail(p))
 }
 

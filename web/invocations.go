@@ -80,7 +80,7 @@ func (s *Server) invocationHistory(c echo.Context) error {
 // validSource reports whether s is a known invocation source.
 func validSource(s lambdadeck.Source) bool {
 	switch s {
-	case lambdadeck.SourceBrowser, lambdadeck.SourceCLI, lambdadeck.SourceAPI, lambdadeck.SourceTest:
+	case lambdadeck.SourceBrowser, lambdadeck.SourceCLI, lambdadeck.SourceAPI, lambdadeck.SourceTest, lambdadeck.SourceHTTP:
 		return true
 	}
 	return false

@@ -51,6 +51,9 @@ func (s *Server) routes() {
 	e.GET("/templates/:service/:event", s.eventTemplatePage)    // one template: parameters as a GET form, the rendered event
 	e.GET("/templates/:service/:event/use", s.useEventTemplate) // "Use with function": 303 to /functions/:name?event=, large events in place
 
+	e.GET("/routes", s.routesPage)      // the HTTP front door's routes, a send form per route
+	e.POST("/routes/send", s.sendRoute) // send a request through the front door, in process; the answer on the page
+
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
 

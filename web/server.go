@@ -13,11 +13,13 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/invoker/apigw"
 	"github.com/lambdadeck/lambdadeck/static"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
@@ -53,6 +55,11 @@ type Config struct {
 	OwnerUID int
 	// Limits are the connection limits of HTTPServer and Listener.
 	Limits Limits
+	// Routes are the HTTP front door's routes (frontdoor.go); nil for none.
+	Routes *apigw.Table
+	// IntegrationTimeout is how long the front door waits for a REST API's
+	// function before answering 504 (DefaultIntegrationTimeout when zero).
+	IntegrationTimeout time.Duration
 }
 
 // Server serves lambdadeck's dashboard. It is an http.Handler.
@@ -71,6 +78,7 @@ type Server struct {
 	hosts        []allowedHost
 	owner        int
 	limits       Limits
+	front        *frontDoor // the HTTP front door (frontdoor.go)
 }
 
 // New builds the server and its routes.
@@ -108,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 		limits:       cfg.Limits.withDefaults(),
 	}
 	s.handler = s.guard(s.echo, false)
+	s.front = newFrontDoor(s, cfg.Routes, cfg.IntegrationTimeout)
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError

@@ -158,6 +158,7 @@ type project struct {
 	warnings     []string
 	options      sam.Options // how the template is loaded, again on reload
 	aws          *awsenv.Env // nil for commands that run no function
+	http         sam.HTTP    // the template's APIs and Function URLs
 }
 
 // loadProject loads the template named by -t, the one in the working
@@ -187,6 +188,7 @@ func (c *commonFlags) loadProject() (*project, error) {
 		return nil, err
 	}
 	p.templatePath, p.builtIn, p.functions, p.warnings = tpl.Path, builtIn, tpl.Functions, tpl.Warnings
+	p.http = tpl.HTTP
 	return p, nil
 }
 

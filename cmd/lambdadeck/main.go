@@ -42,6 +42,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "serve":
 		return app.Serve(ctx, args)
+	case "start-api":
+		// SAM's short form: the dashboard and the HTTP front door on :3000
+		// (a later --http-addr wins).
+		return app.Serve(ctx, append([]string{"--http-addr", "127.0.0.1:3000"}, args...))
 	case "invoke":
 		return app.Invoke(ctx, args)
 	case "build":
@@ -72,7 +76,8 @@ var Version = "dev"
 const usage = `lambdadeck runs AWS Lambda handlers locally, exactly as Lambda does, and keeps every invocation.
 
 Usage:
-  lambdadeck [serve] [-t template.yaml] [--addr 127.0.0.1:8080] [--db .lambdadeck/lambdadeck.db]
+  lambdadeck [serve] [-t template.yaml] [--addr 127.0.0.1:8080] [--http-addr 127.0.0.1:3000] [--db .lambdadeck/lambdadeck.db]
+  lambdadeck start-api [-t template.yaml] [--http-addr 127.0.0.1:3000]   (serve with the HTTP front door on :3000)
   lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]
   lambdadeck build [FUNCTION...] [-t template.yaml]
   lambdadeck functions [-t template.yaml]

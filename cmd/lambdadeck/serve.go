@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
 	"github.com/lambdadeck/lambdadeck/invoker"
+	"github.com/lambdadeck/lambdadeck/invoker/apigw"
 	"github.com/lambdadeck/lambdadeck/invoker/sam"
 	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/web"
@@ -28,6 +30,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	retryDelay := fs.Duration("async-retry-delay", invoker.DefaultRetryDelay, "wait this `long` before retrying a failed Event invocation, twice as long before the next retry (Lambda waits 1m, then 2m)")
 	var allowedHosts stringList
 	fs.Var(&allowedHosts, "allowed-host", "also answer requests whose Host is this `name` (any port) or name:port, on both listeners; repeatable (localhost, loopback addresses and --addr are always answered)")
+	httpAddr := fs.String("http-addr", "", "serve the template's API Gateway routes and Function URLs (/_url/FUNCTION/) on this `address`; off unless given")
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
@@ -40,7 +43,9 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
-	for _, w := range p.warnings {
+	routes := apigw.Build(p.http, p.functions)
+	warnings := append(slices.Clone(p.warnings), routes.Warnings...)
+	for _, w := range warnings {
 		logger.Warn("template: " + w)
 	}
 	if p.aws != nil {
@@ -71,10 +76,11 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		Invoker:      iv,
 		Store:        db,
 		Logger:       logger,
-		Warnings:     p.warnings,
+		Warnings:     warnings,
 		TemplatePath: p.templatePath,
 		Version:      Version,
 		AllowedHosts: allowedHosts,
+		Routes:       routes,
 	})
 	if err != nil {
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "%s", strings.TrimPrefix(err.Error(), "web: ")))
@@ -105,6 +111,24 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		}()
 		fmt.Fprintf(a.Stdout, "AWS Lambda API on http://%s\n", apiLn.Addr())
 	}
+	if *httpAddr != "" {
+		httpLn, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			ln.Close()
+			return a.fail(fmt.Errorf("cannot listen on %s: %w", *httpAddr, err))
+		}
+		// The front door serves only the template's routes; it stops,
+		// gracefully, before the invoker does.
+		front := srv.HTTPServer(srv.FrontDoor())
+		go front.Serve(srv.Listener(httpLn))
+		defer func() {
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = front.Shutdown(shutdownCtx)
+		}()
+		srv.SetFrontDoorURL("http://" + httpLn.Addr().String())
+		fmt.Fprintf(a.Stdout, "HTTP front door (%d routes) on http://%s\n", len(routes.Routes), httpLn.Addr())
+	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
 }
 
@@ -128,7 +152,9 @@ func (a *App) reloadTemplate(path string, opts sam.Options, logger *slog.Logger,
 		var changed []string
 		changed, err = iv.Reload(tpl.Functions)
 		if err == nil {
-			srv.SetWarnings(tpl.Warnings)
+			routes := apigw.Build(tpl.HTTP, tpl.Functions)
+			srv.SetRoutes(routes)
+			srv.SetWarnings(append(tpl.Warnings, routes.Warnings...))
 			logger.Info("template reloaded", "changed", strings.Join(changed, ","))
 			return
 		}

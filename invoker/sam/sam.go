@@ -44,6 +44,9 @@ type Template struct {
 	// Warnings lists what lambdadeck ignored or could not resolve, in words
 	// for the user.
 	Warnings []string
+	// HTTP is the template's API Gateway APIs, Api and HttpApi events and
+	// Function URLs (http.go), for the HTTP front door.
+	HTTP HTTP
 }
 
 // Function returns the function called name.
@@ -160,6 +163,7 @@ func parse(data []byte, dir, name string, opts Options) (*Template, error) {
 	}
 	l.resolver.functionName = l.functionName
 	if globals, ok := top["Globals"].(map[string]any); ok {
+		l.allGlobals = globals
 		switch fn := globals["Function"].(type) {
 		case map[string]any:
 			l.globals = fn
@@ -185,6 +189,8 @@ type loader struct {
 	layers     map[string]*lambdadeck.Layer // LayerVersion logical ID → layer, once built (nil: unusable)
 	usedLayers map[string]bool              // LayerDirs keys that matched a layer
 	usedMounts map[string]bool              // Mounts keys that matched a file system
+
+	allGlobals map[string]any // the whole Globals section, for http.go
 }
 
 func (l *loader) warn(format string, args ...any) {
@@ -227,6 +233,11 @@ func (l *loader) load(name string) (*Template, error) {
 	}
 	l.applyEnvVars(t.Functions)
 	l.unusedOptions()
+	loaded := map[string]string{}
+	for _, fn := range t.Functions {
+		loaded[fn.LogicalID] = fn.Name
+	}
+	t.HTTP = l.http(l.allGlobals, loaded)
 	t.Warnings = append(l.warnings, l.resolver.warnings()...)
 	return t, nil
 }
