@@ -210,6 +210,24 @@ func countInvocations(t *testing.T, db *store.DB, function string) int {
 func TestFrontDoor(t *testing.T) {
 	e := newFrontEnv(t)
 
+	t.Run("a Host that is not this machine is refused, as on the dashboard", func(t *testing.T) {
+		t.Parallel()
+		req, err := http.NewRequest("GET", e.front.URL+"/users/7", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "evil.test"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMisdirectedRequest || bytes.Contains(body, []byte("users")) {
+			t.Errorf("Host evil.test: %d %s", resp.StatusCode, body)
+		}
+	})
+
 	t.Run("REST 1.0 event, path parameter, query and multi-value headers", func(t *testing.T) {
 		t.Parallel()
 		r := e.send(t, "GET", "/users/7?x=1&x=2&only=one", nil, "X-Multi", "a", "X-Multi", "b", "Cookie", "k=v")
