@@ -125,16 +125,24 @@ func (db *DB) Invocation(ctx context.Context, requestID string) (*lambdadeck.Inv
 	} else if err != nil {
 		return nil, fmt.Errorf("store: invocation %s: %w", requestID, err)
 	}
-	if err := db.attachExpectationResults(ctx, []*lambdadeck.Invocation{inv}); err != nil {
-		return nil, err
-	}
-	if err := db.attachAttempts(ctx, []*lambdadeck.Invocation{inv}); err != nil {
-		return nil, err
-	}
-	if err := db.attachHTTP(ctx, []*lambdadeck.Invocation{inv}, true); err != nil {
+	if err := db.attachRelated(ctx, []*lambdadeck.Invocation{inv}, true); err != nil {
 		return nil, err
 	}
 	return inv, nil
+}
+
+// attachRelated fills what other tables keep about invocations: the
+// expectation verdicts, the Event attempts they belong to and their HTTP
+// exchanges (whole ones when detail is set, as one invocation's page shows
+// them).
+func (db *DB) attachRelated(ctx context.Context, items []*lambdadeck.Invocation, detail bool) error {
+	if err := db.attachExpectationResults(ctx, items); err != nil {
+		return err
+	}
+	if err := db.attachAttempts(ctx, items); err != nil {
+		return err
+	}
+	return db.attachHTTP(ctx, items, detail)
 }
 
 func notFound(requestID string) error {
@@ -218,13 +226,7 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 	for i := range page.Items {
 		items[i] = &page.Items[i]
 	}
-	if err := db.attachExpectationResults(ctx, items); err != nil {
-		return InvocationPage{}, err
-	}
-	if err := db.attachAttempts(ctx, items); err != nil {
-		return InvocationPage{}, err
-	}
-	if err := db.attachHTTP(ctx, items, false); err != nil {
+	if err := db.attachRelated(ctx, items, false); err != nil {
 		return InvocationPage{}, err
 	}
 	return page, nil

@@ -87,7 +87,7 @@ func (db *DB) InvocationHead(ctx context.Context, requestID string, limit int) (
 	if sizes.Payload > len(inv.Payload) && utf8.Valid(trimPartialRune(inv.Payload)) {
 		inv.Payload = trimPartialRune(inv.Payload)
 	}
-	if err := db.attachExpectationResults(ctx, []*lambdadeck.Invocation{inv}); err != nil {
+	if err := db.attachRelated(ctx, []*lambdadeck.Invocation{inv}, true); err != nil {
 		return nil, sizes, err
 	}
 	return inv, sizes, nil
