@@ -561,6 +561,9 @@ func TestBrowserEventTemplates(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(byID("template-search"))),
 		chromedp.SetValue(chromedp.CSS(byID("template-search")), "s3 put"),
 		chromedp.Click(chromedp.CSS(byID("template-search-submit"))),
+		// Wait for the results page itself: the gallery before the search
+		// lists s3 put too, and reading it while it is replaced fails.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="template-search"][value="s3 put"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="template-row"][data-service="s3"][data-event="put"] a`)),
 	)
 	if got := read("count", chromedp.Text(chromedp.CSS(byID("template-count")))); !strings.HasSuffix(got, "events match") {
