@@ -13,6 +13,10 @@ const (
 	ETOOLARGE  = "too_large" // a payload over Lambda's limits
 	ETHROTTLED = "throttled" // concurrency and queue are full
 	EINTERNAL  = "internal"  // lambdadeck itself failed
+	// EUNAUTHORIZED: nobody is signed in (or the credentials are wrong).
+	EUNAUTHORIZED = "unauthorized"
+	// EFORBIDDEN: the signed-in principal's role does not allow the action.
+	EFORBIDDEN = "forbidden"
 )
 
 // Error is an error whose message is safe to show to the user.

@@ -24,6 +24,10 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case lambdadeck.ETHROTTLED:
 		return http.StatusTooManyRequests
+	case lambdadeck.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case lambdadeck.EFORBIDDEN:
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }
