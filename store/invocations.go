@@ -161,6 +161,14 @@ type InvocationFilter struct {
 	// the first 65,536 characters of each event: text further into an event
 	// is not found. Shorter queries scan every event whole.
 	Query string
+	// ErrorGroup selects the failures filed under one error group
+	// (ErrorGroups); 0 for any.
+	ErrorGroup int64
+	// Pinned selects the invocations a user pinned (PinInvocation).
+	Pinned bool
+	// From and To select invocations that started at or after From and
+	// before To; zero times leave that end open.
+	From, To time.Time
 	// Before is the cursor of the page to return: InvocationPage.Next of
 	// the previous page. Empty for the first page.
 	Before string
@@ -265,6 +273,21 @@ func filterClause(f InvocationFilter, withCursor bool) (string, []any, error) {
 	if f.Source != "" {
 		conds = append(conds, `source = ?`)
 		args = append(args, f.Source)
+	}
+	if f.ErrorGroup != 0 {
+		conds = append(conds, `id IN (SELECT invocation_id FROM invocation_errors WHERE group_id = ?)`)
+		args = append(args, f.ErrorGroup)
+	}
+	if f.Pinned {
+		conds = append(conds, `id IN (SELECT invocation_id FROM invocation_pins)`)
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, `started_at >= ?`)
+		args = append(args, f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, `started_at < ?`)
+		args = append(args, f.To.UnixMicro())
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if utf8.RuneCountInString(q) >= minSearchTermRunes {

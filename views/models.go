@@ -107,6 +107,8 @@ type FunctionPage struct {
 	Queue AsyncQueue
 	// Routes are the HTTP front door's routes to this function.
 	Routes []RouteRow
+	// Trends are the function's last 24 hours, drawn.
+	Trends TrendView
 }
 
 // AsyncQueue is one function's queue of accepted Event invocations not yet
@@ -129,6 +131,19 @@ type InvocationFilter struct {
 	Status   string
 	Source   string
 	Query    string
+	// Group is an error group's id (from /errors), Pinned "1" for pinned
+	// invocations only, From and To a start time range as typed
+	// (2006-01-02T15:04, UTC); empty for none.
+	Group    string
+	Pinned   string
+	From, To string
+}
+
+// Live reports whether the first page of f can keep itself current: the
+// live feed polls with the function, status and source filters only (a
+// text search reads every event and is not worth repeating).
+func (f InvocationFilter) Live() bool {
+	return f.Query == "" && f.Group == "" && f.Pinned == "" && f.From == "" && f.To == ""
 }
 
 // InvocationList is the history page.
@@ -137,10 +152,13 @@ type InvocationList struct {
 	Filter        InvocationFilter
 	FunctionNames []string
 	Items         []lambdadeck.Invocation
-	Total         int
-	OlderURL      string // link to the next (older) page; empty on the last page
-	NewestURL     string // link back to the first page; empty on the first page
-	PageSize      int    // rows per page, which the first page's live table keeps
+	// TotalEstimated says Total is an estimate ("about N"): a text search
+	// matching much of the history is not counted row by row.
+	TotalEstimated bool
+	Total          int
+	OlderURL       string // link to the next (older) page; empty on the last page
+	NewestURL      string // link back to the first page; empty on the first page
+	PageSize       int    // rows per page, which the first page's live table keeps
 }
 
 // RecentLimit is how many invocations the dashboard and a function page

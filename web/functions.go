@@ -152,6 +152,11 @@ func (s *Server) renderFunctionPage(c echo.Context, status int, p views.Function
 	if q, ok := queues[fn.Name]; ok {
 		p.Queue = views.AsyncQueue{Depth: q.Depth, OldestAge: time.Since(q.Oldest)}
 	}
+	trends, err := s.trendData(ctx, fn.Name, trendsPanelRange, time.Now())
+	if err != nil {
+		return err
+	}
+	p.Trends = views.NewTrendView(trends, false)
 	p.Page = s.page(c, fn.Name, "functions")
 	p.Env = maskedEnv(fn.Environment)
 	p.Routes = routeRows(s.Routes().RoutesOf(fn.Name))

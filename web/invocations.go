@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,7 +25,7 @@ const historyPageSize = 50
 // (before=<cursor>).
 func (s *Server) invocationHistory(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := checkQuery(c, "function", "status", "source", "q", "before"); err != nil {
+	if err := checkQuery(c, "function", "status", "source", "q", "group", "pinned", "from", "to", "before"); err != nil {
 		return err
 	}
 	filter := views.InvocationFilter{
@@ -32,6 +33,10 @@ func (s *Server) invocationHistory(c echo.Context) error {
 		Status:   c.QueryParam("status"),
 		Source:   c.QueryParam("source"),
 		Query:    c.QueryParam("q"),
+		Group:    c.QueryParam("group"),
+		Pinned:   c.QueryParam("pinned"),
+		From:     c.QueryParam("from"),
+		To:       c.QueryParam("to"),
 	}
 	if filter.Status != "" && !lambdadeck.Status(filter.Status).Valid() {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "unknown status %q; use one of succeeded, failed, timed_out, crashed, running, queued, interrupted", filter.Status)
@@ -47,6 +52,9 @@ func (s *Server) invocationHistory(c echo.Context) error {
 		Query:    filter.Query,
 		Before:   before,
 		Limit:    historyPageSize,
+	}
+	if err := parseHistoryExtras(filter, &query); err != nil {
+		return err
 	}
 	page, err := s.store.ListInvocations(ctx, query)
 	if err != nil {
@@ -77,6 +85,57 @@ func (s *Server) invocationHistory(c echo.Context) error {
 	return render(c, http.StatusOK, views.InvocationHistory(list))
 }
 
+// historyTimeLayouts are the forms from= and to= accept: a browser's
+// datetime-local value (UTC), with seconds, or RFC 3339.
+var historyTimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339, "2006-01-02"}
+
+// parseHistoryExtras reads the history's group, pinned, from and to
+// filters into q, with a clear error for each malformed one.
+func parseHistoryExtras(f views.InvocationFilter, q *store.InvocationFilter) error {
+	if f.Group != "" {
+		id, err := strconv.ParseInt(f.Group, 10, 64)
+		if err != nil || id <= 0 {
+			return lambdadeck.Errorf(lambdadeck.EINVALID, "group must be an error group's number (from /errors), not %q", f.Group)
+		}
+		q.ErrorGroup = id
+	}
+	switch f.Pinned {
+	case "":
+	case "1":
+		q.Pinned = true
+	default:
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "pinned must be 1 or absent, not %q", f.Pinned)
+	}
+	for _, p := range []struct {
+		name, value string
+		into        *time.Time
+	}{{"from", f.From, &q.From}, {"to", f.To, &q.To}} {
+		if p.value == "" {
+			continue
+		}
+		t, err := parseHistoryTime(p.value)
+		if err != nil {
+			return lambdadeck.Errorf(lambdadeck.EINVALID, "%s must be a UTC date and time such as 2026-01-31T14:05 (or RFC 3339), not %q", p.name, p.value)
+		}
+		*p.into = t
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
+		return lambdadeck.Errorf(lambdadeck.EINVALID, "to (%s) must be after from (%s)", f.To, f.From)
+	}
+	return nil
+}
+
+func parseHistoryTime(s string) (time.Time, error) {
+	var err error
+	for _, layout := range historyTimeLayouts {
+		var t time.Time
+		if t, err = time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, err
+}
+
 // validSource reports whether s is a known invocation source.
 func validSource(s lambdadeck.Source) bool {
 	switch s {
@@ -95,6 +154,10 @@ func historyURL(filter views.InvocationFilter, before string) string {
 		{"status", filter.Status},
 		{"source", filter.Source},
 		{"q", filter.Query},
+		{"group", filter.Group},
+		{"pinned", filter.Pinned},
+		{"from", filter.From},
+		{"to", filter.To},
 		{"before", before},
 	} {
 		if p.value != "" {

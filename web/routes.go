@@ -16,6 +16,8 @@ func (s *Server) routes() {
 	e.GET("/", s.dashboard)                                                         // functions, warnings, recent invocations
 	e.GET("/functions/:name", s.functionPage)                                       // configuration, event editor, result panel
 	e.POST("/functions/:name/invoke", s.invokeFunction)                             // run it: htmx fragment or 303 to the permalink
+	e.GET("/functions/:name/trends", s.functionTrends)                              // charts and table over ?range=1h|24h|7d|30d|all
+	e.GET("/errors", s.errorGroups)                                                 // failures grouped by function, error type and normalised message
 	e.GET("/invocations", s.invocationHistory)                                      // history with filters and cursor pagination
 	e.GET("/invocations/feed", s.invocationFeed)                                    // live tables' poll: 204 until the newest rows change
 	e.GET("/invocations/:requestId", s.invocationPermalink)                         // one invocation, run again, edit and run
