@@ -303,6 +303,18 @@ type Invocation struct {
 	HTTP *HTTPExchange
 }
 
+// LambdaRequestID is the request id the handler sees (in its context, its
+// logs' START/END/REPORT lines and error messages). Each attempt of an Event
+// invocation is its own record with its own RequestID, but Lambda runs every
+// retry of an event with the request id of the first attempt (the one the
+// 202 answered with), which is what idempotency checks key on.
+func (inv *Invocation) LambdaRequestID() string {
+	if inv.Async != nil && inv.Async.EventID != "" {
+		return inv.Async.EventID
+	}
+	return inv.RequestID
+}
+
 // AsyncAttempt places one invocation among the attempts of an Event
 // invocation: Lambda runs an accepted event, and retries it on a function
 // error, from its durable queue.

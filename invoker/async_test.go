@@ -180,6 +180,18 @@ func TestAsyncRetriesThenSendsTheRecordToTheFailureDestination(t *testing.T) {
 		if inv.Status != lambdadeck.StatusFailed || inv.Async.Attempt != i+1 || inv.Async.MaxAttempts != 3 || string(inv.Event) != `{"order":42}` {
 			t.Errorf("attempt %d: status %s async %+v event %s", i+1, inv.Status, inv.Async, inv.Event)
 		}
+		// Every attempt runs with the accepted request id, as Lambda's
+		// retries do (handlers' idempotency checks key on it), while each
+		// attempt keeps its own record.
+		if !strings.Contains(inv.Logs, "START RequestId: "+id+" ") || !strings.Contains(inv.Logs, "REPORT RequestId: "+id+"\t") {
+			t.Errorf("attempt %d logs do not name the event's request id %s:\n%s", i+1, id, inv.Logs)
+		}
+		var lambdaCtx struct {
+			AwsRequestID string `json:"awsRequestId"`
+		}
+		if err := json.Unmarshal(inv.Context, &lambdaCtx); err != nil || lambdaCtx.AwsRequestID != id {
+			t.Errorf("attempt %d context awsRequestId = %q (%v), want %s", i+1, lambdaCtx.AwsRequestID, err, id)
+		}
 		if i < 2 && !strings.Contains(inv.Async.Note, "retry") {
 			t.Errorf("attempt %d note %q says nothing of the retry", i+1, inv.Async.Note)
 		}

@@ -86,17 +86,17 @@ func endLines(format string, inv *lambdadeck.Invocation) string {
 		if inv.InitDuration > 0 {
 			metrics["initDurationMs"] = ms(inv.InitDuration)
 		}
-		rec := map[string]any{"requestId": inv.RequestID, "metrics": metrics, "status": reportStatus(inv)}
+		rec := map[string]any{"requestId": inv.LambdaRequestID(), "metrics": metrics, "status": reportStatus(inv)}
 		if inv.Error != nil && inv.Status != lambdadeck.StatusSucceeded && inv.Status != lambdadeck.StatusFailed {
 			rec["errorType"] = inv.Error.Type
 		}
-		return platformRecord("platform.runtimeDone", map[string]any{"requestId": inv.RequestID, "status": reportStatus(inv)}) + "\n" +
+		return platformRecord("platform.runtimeDone", map[string]any{"requestId": inv.LambdaRequestID(), "status": reportStatus(inv)}) + "\n" +
 			platformRecord("platform.report", rec) + "\n"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "END RequestId: %s\n", inv.RequestID)
+	fmt.Fprintf(&b, "END RequestId: %s\n", inv.LambdaRequestID())
 	fmt.Fprintf(&b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
-		inv.RequestID, ms(inv.Duration), inv.BilledDuration.Milliseconds(), inv.MemorySizeMB, inv.MaxMemoryUsedMB)
+		inv.LambdaRequestID(), ms(inv.Duration), inv.BilledDuration.Milliseconds(), inv.MemorySizeMB, inv.MaxMemoryUsedMB)
 	if inv.InitDuration > 0 {
 		fmt.Fprintf(&b, "Init Duration: %.2f ms\t", ms(inv.InitDuration))
 	}

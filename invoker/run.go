@@ -84,7 +84,10 @@ func (iv *Invoker) setBusy(in *instance, busy bool) {
 // the init limit, the timeout and the memory size; it fills inv's outcome.
 func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck.Function, inv *lambdadeck.Invocation, req lambdadeck.InvokeRequest) outcome {
 	o := outcome{in: in, pool: p}
-	id := inv.RequestID
+	// id is the record's (live progress is found by it); rid is the one the
+	// handler sees, in its logs and context: for a retried Event invocation
+	// that is the first attempt's, as on Lambda.
+	id, rid := inv.RequestID, inv.LambdaRequestID()
 	format := logFormat(fn, req.Env)
 	callStart := time.Now()
 	var logs *logBuffer
@@ -101,9 +104,9 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		}
 		iv.liveFor(id).endBuild()
 		if err != nil {
-			logs = in.beginLog(startLine(format, id))
+			logs = in.beginLog(startLine(format, rid))
 			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, BuildErrorType,
-				"RequestId: "+id+" Error: "+err.Error(), callStart)
+				"RequestId: "+rid+" Error: "+err.Error(), callStart)
 		}
 		if spec.codeDir != "" {
 			// It runs from its build folder, as `sam build` artifacts do.
@@ -114,21 +117,21 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		in.launch = spec
 		callStart = time.Now()
 		if err := checkEntrypoint(spec); err != nil {
-			logs = in.beginLog(startLine(format, id))
+			logs = in.beginLog(startLine(format, rid))
 			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.InvalidEntrypoint",
-				"RequestId: "+id+" Error: "+err.Error(), callStart)
+				"RequestId: "+rid+" Error: "+err.Error(), callStart)
 		}
 		// The shared Node.js/Python bootstrap must be lambdadeck's own, as
 		// installed: a handler may have rewritten it (runtimes.Dirs.Verify).
 		if f := runtimeFamily(fn.Runtime); f == "node" || f == "python" {
 			if err := iv.dirs.Verify(); err != nil {
-				logs = in.beginLog(startLine(format, id))
+				logs = in.beginLog(startLine(format, rid))
 				return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.Unknown",
-					"RequestId: "+id+" Error: "+err.Error(), callStart)
+					"RequestId: "+rid+" Error: "+err.Error(), callStart)
 			}
 		}
 		if in.suppressed {
-			logs = in.beginLog(startLine(format, id))
+			logs = in.beginLog(startLine(format, rid))
 		}
 		if format == formatJSON && !in.suppressed {
 			in.noteLog(platformRecord("platform.initStart", map[string]string{
@@ -137,10 +140,10 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		}
 		if err := in.start(env); err != nil {
 			if logs == nil {
-				logs = in.beginLog(startLine(format, id))
+				logs = in.beginLog(startLine(format, rid))
 			}
 			return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.InvalidEntrypoint",
-				"RequestId: "+id+" Error: "+err.Error(), callStart)
+				"RequestId: "+rid+" Error: "+err.Error(), callStart)
 		}
 		iv.setBusy(in, true)
 		if !in.suppressed {
@@ -163,10 +166,10 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 				retry.between.WritePlatform(initReportLine(format, d, "init", "timeout", "") + "\n")
 				o.in, in = retry, retry
 				callStart = time.Now()
-				logs = in.beginLog(startLine(format, id))
+				logs = in.beginLog(startLine(format, rid))
 				if err := in.start(env); err != nil {
 					return iv.fail(&o, inv, fn, logs, format, lambdadeck.StatusFailed, "Runtime.InvalidEntrypoint",
-						"RequestId: "+id+" Error: "+err.Error(), callStart)
+						"RequestId: "+rid+" Error: "+err.Error(), callStart)
 				}
 				iv.setBusy(in, true)
 			default:
@@ -177,7 +180,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		}
 	}
 	if logs == nil {
-		logs = in.beginLog(startLine(format, id))
+		logs = in.beginLog(startLine(format, rid))
 	}
 
 	// The deadline counts from here, or from the start of a suppressed init
@@ -187,7 +190,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		deadline = callStart.Add(fn.Timeout)
 	}
 	pi := &pendingInvoke{
-		requestID:     id,
+		requestID:     rid,
 		event:         req.Event,
 		deadline:      deadline,
 		functionARN:   fn.ARN(),
@@ -279,7 +282,7 @@ func (iv *Invoker) execute(p *pool, spec launchSpec, in *instance, fn lambdadeck
 		// after a panic): the next invocation re-initialises inside itself.
 		o.pool.markReset()
 	case <-timer.C:
-		o.platform = append(o.platform, timeoutLine(format, id, fn.Timeout))
+		o.platform = append(o.platform, timeoutLine(format, rid, fn.Timeout))
 		o.pool.markReset()
 	}
 	return finish(status)
@@ -322,7 +325,7 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 	if body == nil {
 		status = lambdadeck.StatusCrashed
 		errType = "Runtime.ExitError"
-		body = platformError(errType, "RequestId: "+inv.RequestID+" Error: "+in.exitDescription())
+		body = platformError(errType, "RequestId: "+inv.LambdaRequestID()+" Error: "+in.exitDescription())
 	}
 	inv.Payload = body
 	inv.ContentType = "application/json"
@@ -342,7 +345,7 @@ func (iv *Invoker) initFailure(o *outcome, inv *lambdadeck.Invocation, fn lambda
 	// suppressed init runs inside the invocation, whose log began with it.
 	if !in.suppressed {
 		in.logMu.Lock() // the output reader may still be writing here
-		logs.WritePlatform(startLine(format, inv.RequestID))
+		logs.WritePlatform(startLine(format, inv.LambdaRequestID()))
 		in.logMu.Unlock()
 	}
 	iv.complete(o, inv, fn, logs, format, status)
@@ -354,7 +357,7 @@ func (iv *Invoker) crashed(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck
 	if oom.Load() {
 		desc = "Runtime exited with error: signal: killed"
 	}
-	msg := "RequestId: " + inv.RequestID + " Error: " + desc
+	msg := "RequestId: " + inv.LambdaRequestID() + " Error: " + desc
 	inv.Payload = platformError("Runtime.ExitError", msg)
 	inv.ContentType = "application/json"
 	inv.Error = &lambdadeck.FunctionError{Type: "Runtime.ExitError", Message: msg}
@@ -366,11 +369,11 @@ func (iv *Invoker) crashed(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck
 func (iv *Invoker) timedOut(o *outcome, inv *lambdadeck.Invocation, fn lambdadeck.Function, format string, finish func(lambdadeck.Status) outcome) outcome {
 	// Kill first: nothing the handler does after its deadline counts.
 	o.in.kill()
-	msg := fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.RequestID, fn.Timeout.Seconds())
+	msg := fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.LambdaRequestID(), fn.Timeout.Seconds())
 	inv.Payload = platformError("Sandbox.Timedout", msg)
 	inv.ContentType = "application/json"
 	inv.Error = &lambdadeck.FunctionError{Type: "Sandbox.Timedout", Message: msg}
-	o.platform = append(o.platform, timeoutLine(format, inv.RequestID, fn.Timeout))
+	o.platform = append(o.platform, timeoutLine(format, inv.LambdaRequestID(), fn.Timeout))
 	o.pool.markReset()
 	return finish(lambdadeck.StatusTimedOut)
 }
