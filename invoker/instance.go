@@ -1,6 +1,8 @@
 package invoker
 
 import (
+	"github.com/lambdadeck/lambdadeck/invoker/peer"
+
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -128,7 +130,10 @@ func (in *instance) start(env []string) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          nil,
 	}
-	go in.srv.Serve(ln)
+	// Only lambdadeck's own user (whose the runtime process is) and root
+	// may reach the Runtime API: another local account could otherwise
+	// take the next event or post its own response.
+	go in.srv.Serve(&peer.Listener{Listener: ln, Owner: os.Getuid()})
 
 	r, w, err := os.Pipe()
 	if err != nil {

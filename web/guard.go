@@ -1,9 +1,10 @@
 package web
 
 import (
+	"github.com/lambdadeck/lambdadeck/invoker/peer"
+
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -196,18 +197,17 @@ func (g *guard) refuse(w http.ResponseWriter, r *http.Request, status int, awsCo
 // peerContextKey is where ConnContext leaves the connection's peer.
 type peerContextKey struct{}
 
-// peer is the client end of one connection; its owner is looked up once,
+// peerConn is the client end of one connection; its owner is looked up once,
 // on the connection's first request, and kept for the next ones.
-type peer struct {
+type peerConn struct {
 	remote, local *net.TCPAddr
 	once          sync.Once
-	uid           int
-	err           error
+	err           error // the verdict of peer.Check for the guard's owner
 }
 
-func (p *peer) owner() (int, error) {
-	p.once.Do(func() { p.uid, p.err = socketOwner(p.remote, p.local) })
-	return p.uid, p.err
+func (p *peerConn) check(owner int) error {
+	p.once.Do(func() { p.err = peer.Check(p.remote, p.local, owner) })
+	return p.err
 }
 
 // connContext is http.Server.ConnContext: it notes the connection's ends,
@@ -218,21 +218,13 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 	if !ok1 || !ok2 {
 		return ctx
 	}
-	return context.WithValue(ctx, peerContextKey{}, &peer{remote: remote, local: local})
+	return context.WithValue(ctx, peerContextKey{}, &peerConn{remote: remote, local: local})
 }
 
-// errNoPeerLookup: this system offers no way to find a socket's owner.
-var errNoPeerLookup = errors.New("peer lookup is not supported here")
-
-// errPeerNotFound: no local socket matches the connection's client end.
-var errPeerNotFound = errors.New("no local socket is the client end of this connection")
-
-// checkPeer refuses a connection opened by another local user. A client
-// on another machine (possible only when lambdadeck is bound beyond
-// loopback) has no local socket and is let through; a loopback client
-// whose socket cannot be found (it closed it already) is refused.
+// checkPeer refuses a connection opened by another local user (the rule is
+// peer.Check's).
 func (g *guard) checkPeer(r *http.Request) error {
-	p, _ := r.Context().Value(peerContextKey{}).(*peer)
+	p, _ := r.Context().Value(peerContextKey{}).(*peerConn)
 	if p == nil {
 		// Served without ConnContext (an httptest server): look up per
 		// request. Without a connection at all there is nothing to check.
@@ -241,23 +233,9 @@ func (g *guard) checkPeer(r *http.Request) error {
 		if !ok1 || err != nil {
 			return nil
 		}
-		p = &peer{remote: remote, local: local}
+		p = &peerConn{remote: remote, local: local}
 	}
-	uid, err := p.owner()
-	switch {
-	case errors.Is(err, errNoPeerLookup):
-		return nil
-	case errors.Is(err, errPeerNotFound):
-		if p.remote.IP.IsLoopback() {
-			return errors.New("lambdadeck cannot tell which user opened this connection, so it refuses it")
-		}
-		return nil
-	case err != nil:
-		return fmt.Errorf("lambdadeck cannot tell which user opened this connection: %v", err)
-	case uid == 0 || uid == g.owner:
-		return nil
-	}
-	return fmt.Errorf("lambdadeck serves only the user who started it (uid %d) and root; this connection comes from uid %d", g.owner, uid)
+	return p.check(g.owner)
 }
 
 // timedBody enforces the body limits: each read must bring data within

@@ -1,4 +1,4 @@
-package web
+package peer
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// socketOwner finds the uid of the process that opened the client end of
+// Owner finds the uid of the process that opened the client end of
 // a TCP connection on this machine: the socket whose local end is the
 // connection's remote address and whose remote end is ours. It asks the
 // kernel for that one socket over netlink (sock_diag, as ss does: about
@@ -22,9 +22,9 @@ import (
 // (about 1 ms, since the kernel walks its whole table). Only a live socket
 // counts (inode not 0): one its owner closed becomes a time-wait entry
 // listed under uid 0.
-func socketOwner(remote, local *net.TCPAddr) (int, error) {
+func Owner(remote, local *net.TCPAddr) (int, error) {
 	uid, err := diagSocketOwner(remote, local)
-	if err == nil || errors.Is(err, errPeerNotFound) {
+	if err == nil || errors.Is(err, ErrNotFound) {
 		return uid, err
 	}
 	return procSocketOwner(remote, local)
@@ -38,7 +38,7 @@ func diagSocketOwner(remote, local *net.TCPAddr) (int, error) {
 		family, src, dst = syscall.AF_INET, r4, l4
 	}
 	if src == nil || dst == nil {
-		return 0, errPeerNotFound
+		return 0, ErrNotFound
 	}
 	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, netlinkSockDiag)
 	if err != nil {
@@ -82,7 +82,7 @@ func diagSocketOwner(remote, local *net.TCPAddr) (int, error) {
 		case syscall.NLMSG_ERROR:
 			if len(m.Data) >= 4 {
 				if errno := -int32(binary.NativeEndian.Uint32(m.Data)); errno == int32(syscall.ENOENT) {
-					return 0, errPeerNotFound
+					return 0, ErrNotFound
 				} else if errno != 0 {
 					return 0, fmt.Errorf("sock_diag: %w", syscall.Errno(errno))
 				}
@@ -96,12 +96,12 @@ func diagSocketOwner(remote, local *net.TCPAddr) (int, error) {
 			}
 			uid := binary.NativeEndian.Uint32(m.Data[64:])
 			if inode := binary.NativeEndian.Uint32(m.Data[68:]); inode == 0 {
-				return 0, errPeerNotFound // closed: a time-wait entry
+				return 0, ErrNotFound // closed: a time-wait entry
 			}
 			return int(uid), nil
 		}
 	}
-	return 0, errPeerNotFound
+	return 0, ErrNotFound
 }
 
 // From linux/sock_diag.h and linux/netlink.h.
@@ -118,14 +118,14 @@ func procSocketOwner(remote, local *net.TCPAddr) (int, error) {
 		if err == nil {
 			return uid, nil
 		}
-		if !errors.Is(err, errPeerNotFound) && !errors.Is(err, os.ErrNotExist) {
+		if !errors.Is(err, ErrNotFound) && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
 		return 0, errors.Join(errs...)
 	}
-	return 0, errPeerNotFound
+	return 0, ErrNotFound
 }
 
 func findSocketOwner(table string, remote, local *net.TCPAddr) (int, error) {
@@ -156,7 +156,7 @@ func findSocketOwner(table string, remote, local *net.TCPAddr) (int, error) {
 	if err := sc.Err(); err != nil {
 		return 0, fmt.Errorf("read %s: %w", table, err)
 	}
-	return 0, errPeerNotFound
+	return 0, ErrNotFound
 }
 
 // procAddrIs reports whether a /proc/net/tcp address ("0100007F:1F90":
