@@ -89,6 +89,13 @@ func parseAllowedHosts(values []string) ([]allowedHost, error) {
 	return out, nil
 }
 
+// CheckAllowedHosts checks --allowed-host values as New does, so that a
+// command can refuse a bad one before it opens the store or starts anything.
+func CheckAllowedHosts(values []string) error {
+	_, err := parseAllowedHosts(values)
+	return err
+}
+
 // splitHost splits a Host header value into its lower-case name (IPv6
 // literals without brackets) and port ("" when none).
 func splitHost(host string) (name, port string, ok bool) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -572,8 +573,23 @@ func TestServeAllowedHost(t *testing.T) {
 			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
 		}
 	}
-	code, _, stderr := run(t, "", "serve", "--addr", "127.0.0.1:0", "--allowed-host", "http://x/")
-	if code != exitUsage || !strings.Contains(stderr, `allowed host "http://x/" is not a host name or host:port`) {
-		t.Errorf("a malformed --allowed-host: exit %d\n%s", code, stderr)
+	// A bad flag is refused before anything is opened: no state folder,
+	// no database, in a project that has none yet.
+	fresh := writeProject(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--allowed-host", "http://x/"}, `allowed host "http://x/" is not a host name or host:port`},
+		{[]string{"--api-addr", "8081"}, `--api-addr "8081" is not host:port`},
+		{[]string{"--http-addr", "127.0.0.1:http"}, `--http-addr "127.0.0.1:http" has an invalid port`},
+	} {
+		code, _, stderr := run(t, "", append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, c.want) {
+			t.Errorf("serve %v: exit %d, want %d and %q\n%s", c.args, code, exitUsage, c.want, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(fresh, ".lambdadeck")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("serve %v left a state folder behind (%v)", c.args, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,16 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	}
 	if *retryDelay <= 0 {
 		return a.fail(usageError(fmt.Errorf("--async-retry-delay must be positive, like 1m or 500ms")))
+	}
+	// Every flag is checked before anything is opened or written: a typo
+	// must not leave a state folder behind, nor start the invoker.
+	if err := web.CheckAllowedHosts(allowedHosts); err != nil {
+		return a.fail(usageError(err))
+	}
+	for _, l := range []struct{ flag, value string }{{"--addr", *addr}, {"--api-addr", *apiAddr}, {"--http-addr", *httpAddr}} {
+		if err := checkListenAddr(l.flag, l.value); err != nil {
+			return a.fail(usageError(err))
+		}
 	}
 	logger := a.logger(c.verbose)
 	p, err := c.loadProject()
@@ -193,4 +204,23 @@ func (a *App) serve(ctx context.Context, ln net.Listener, srv *web.Server, p *pr
 	}
 	fmt.Fprintln(a.Stdout, "lambdadeck stopped")
 	return exitOK
+}
+
+// checkListenAddr checks a listen address flag's syntax (host:port, the
+// host optional, the port a number); "" is allowed for the optional ones.
+func checkListenAddr(flag, value string) error {
+	if value == "" && flag != "--addr" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(value)
+	if err != nil {
+		return fmt.Errorf("%s %q is not host:port (like 127.0.0.1:8080)", flag, value)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%s %q has an invalid port %q", flag, value, port)
+	}
+	if strings.ContainsAny(host, "/ @?#") {
+		return fmt.Errorf("%s %q is not host:port (like 127.0.0.1:8080)", flag, value)
+	}
+	return nil
 }
