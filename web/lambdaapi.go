@@ -3,8 +3,9 @@ package web
 // The AWS Lambda API subset that lets the AWS CLI, the SDKs and test suites
 // use lambdadeck as their Lambda endpoint: Invoke, InvokeWithResponseStream,
 // ListFunctions, GetFunction and GetFunctionConfiguration, with AWS's paths,
-// headers, status codes and rest-json errors (reference §7). Requests are not
-// signature-checked: any Authorization header, or none, is accepted.
+// headers, status codes and rest-json errors (reference §7). In laptop mode
+// requests are not signature-checked: any Authorization header, or none, is
+// accepted; in team mode apiauth.go verifies their AWS Signature Version 4.
 
 import (
 	"bytes"
@@ -168,6 +169,11 @@ func (s *Server) lambdaAPI(h echo.HandlerFunc) echo.HandlerFunc {
 		// sets the invocation's.
 		c.Response().Header().Set("x-amzn-RequestId", uuid.NewString())
 		err := refuseCrossOrigin(c.Request())
+		if err == nil && s.requireSignedAPI {
+			if err = s.authenticateAPI(c); err == nil {
+				err = authorizeAPI(c)
+			}
+		}
 		if err == nil {
 			err = h(c)
 		}

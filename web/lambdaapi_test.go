@@ -52,6 +52,7 @@ type apiEnv struct {
 	db          *store.DB
 	client      *lambda.Client
 	releaseFile string // creating it lets the "hold" function return
+	dir         string // the test's folder: the database and the state
 }
 
 func requireNodeForAPI(t testing.TB) {
@@ -64,6 +65,13 @@ func requireNodeForAPI(t testing.TB) {
 // newAPIEnv starts the server with three runnable functions (echo, fail,
 // hold: concurrency 1 with a queue of 1) and one that cannot run.
 func newAPIEnv(t testing.TB) *apiEnv {
+	t.Helper()
+	return newAPIEnvWith(t, nil)
+}
+
+// newAPIEnvWith is newAPIEnv with the server's configuration changed by
+// configure (team mode, a logger) before it starts.
+func newAPIEnvWith(t testing.TB, configure func(dir string, cfg *Config)) *apiEnv {
 	t.Helper()
 	requireNodeForAPI(t)
 	ctx := context.Background()
@@ -100,7 +108,11 @@ func newAPIEnv(t testing.TB) *apiEnv {
 	if err != nil {
 		t.Fatalf("start invoker: %v", err)
 	}
-	srv, err := New(Config{Invoker: iv, Store: db, Version: "test"})
+	cfg := Config{Invoker: iv, Store: db, Version: "test"}
+	if configure != nil {
+		configure(dir, &cfg)
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
@@ -110,7 +122,7 @@ func newAPIEnv(t testing.TB) *apiEnv {
 	t.Cleanup(func() { db.Close() })
 	t.Cleanup(func() { iv.Close() })
 	t.Cleanup(ts.Close)
-	return &apiEnv{url: ts.URL, server: srv, db: db, client: newLambdaClient(ts.URL), releaseFile: release}
+	return &apiEnv{url: ts.URL, server: srv, db: db, client: newLambdaClient(ts.URL), releaseFile: release, dir: dir}
 }
 
 // newLambdaClient is the real AWS SDK client, aimed at url, with static

@@ -57,6 +57,12 @@ type Config struct {
 	Limits Limits
 	// Routes are the HTTP front door's routes (frontdoor.go); nil for none.
 	Routes *apigw.Table
+	// RequireSignedAPI makes the Lambda API verify every request's AWS
+	// Signature Version 4 against the API keys in the store (team mode);
+	// Secrets must then be set. Off, any credentials are accepted.
+	RequireSignedAPI bool
+	// Secrets opens the API keys' sealed secrets (store.OpenSecrets).
+	Secrets *store.Secrets
 	// IntegrationTimeout is how long the front door waits for a REST API's
 	// function before answering 504 (DefaultIntegrationTimeout when zero).
 	IntegrationTimeout time.Duration
@@ -79,6 +85,9 @@ type Server struct {
 	owner        int
 	limits       Limits
 	front        *frontDoor // the HTTP front door (frontdoor.go)
+	// requireSignedAPI: the Lambda API verifies signatures (apiauth.go).
+	requireSignedAPI bool
+	secrets          *store.Secrets
 }
 
 // New builds the server and its routes.
@@ -92,6 +101,9 @@ func New(cfg Config) (*Server, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RequireSignedAPI && cfg.Secrets == nil {
+		return nil, errors.New("web: signed API requests need the server key (config has no Secrets)")
 	}
 	hosts, err := parseAllowedHosts(cfg.AllowedHosts)
 	if err != nil {
@@ -114,6 +126,9 @@ func New(cfg Config) (*Server, error) {
 		hosts:        hosts,
 		owner:        ownerUID(cfg.OwnerUID),
 		limits:       cfg.Limits.withDefaults(),
+
+		requireSignedAPI: cfg.RequireSignedAPI,
+		secrets:          cfg.Secrets,
 	}
 	s.handler = s.guard(s.echo, false)
 	s.front = newFrontDoor(s, cfg.Routes, cfg.IntegrationTimeout)
