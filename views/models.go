@@ -75,6 +75,12 @@ type InvokeForm struct {
 	ClientContext       string // JSON, empty for none
 	CognitoIdentityID   string
 	CognitoIdentityPool string
+	// EventFrom names an invocation whose event is too large to carry in
+	// the page (over HeadBytes, EventFromSize bytes): the form sends its
+	// request id and the server takes the event from the store, unless an
+	// event is typed instead.
+	EventFrom     string
+	EventFromSize int64
 	// Environments are offered for {{variables}} in the event (none: the
 	// select is left out).
 	Environments []EnvironmentOption

@@ -71,14 +71,14 @@ func (s *Server) newFixtureForm(c echo.Context) error {
 		Author:   authorFromCookie(c),
 	}
 	if from := c.QueryParam("from"); from != "" {
-		inv, err := s.store.Invocation(c.Request().Context(), from)
+		invoke, inv, err := s.formFromStoredInvocation(c.Request().Context(), from)
 		if err != nil {
 			return err
 		}
-		invoke := formFromInvocation(inv)
 		form.Function, form.FromRequestID = inv.Function, inv.RequestID
 		form.Event, form.Env, form.ClientContext = invoke.Event, invoke.Env, invoke.ClientContext
 		form.CognitoIdentityID, form.CognitoIdentityPool = invoke.CognitoIdentityID, invoke.CognitoIdentityPool
+		form.EventFrom, form.EventFromSize = invoke.EventFrom, invoke.EventFromSize
 	} else if event := c.QueryParam("event"); event != "" {
 		form.Event = event
 	}
@@ -97,6 +97,7 @@ func (s *Server) newFixtureFromEditor(c echo.Context) error {
 	form := views.FixtureForm{
 		Function:            c.QueryParam("function"),
 		Event:               values.Get(fieldEvent),
+		EventFrom:           values.Get(fieldEventFrom),
 		Env:                 values.Get(fieldEnv),
 		ClientContext:       values.Get(fieldClientContext),
 		CognitoIdentityID:   values.Get(fieldIdentityID),
@@ -240,7 +241,11 @@ func (s *Server) createFixture(c echo.Context) error {
 		return err
 	}
 	values := c.Request().PostForm
-	f, err := s.fixtureFromForm(values)
+	eventFrom, err := s.fillEventFrom(c.Request().Context(), values)
+	var f *lambdadeck.Fixture
+	if err == nil {
+		f, err = s.fixtureFromForm(values)
+	}
 	if err == nil {
 		f.Author, err = formAuthor(c, values)
 	}
@@ -253,6 +258,11 @@ func (s *Server) createFixture(c echo.Context) error {
 		}
 		form := fixtureFormFromValues(values)
 		form.FromRequestID = values.Get("from")
+		if eventFrom != "" || values.Get(fieldEventFrom) != "" && strings.TrimSpace(values.Get(fieldEvent)) == "" {
+			// The form goes back as it came: naming the large event, not
+			// carrying it.
+			form.Event, form.EventFrom = "", values.Get(fieldEventFrom)
+		}
 		return s.renderFixtureForm(c, 0, form, err)
 	}
 	setAuthorCookie(c, f.Author)

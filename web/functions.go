@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,11 +106,10 @@ func (s *Server) functionPage(c echo.Context) error {
 	form := views.InvokeForm{Event: "{}"}
 	from := c.QueryParam("from")
 	if from != "" {
-		inv, err := s.store.Invocation(ctx, from)
-		if err != nil {
+		var err error
+		if form, _, err = s.formFromStoredInvocation(ctx, from); err != nil {
 			return err
 		}
-		form = formFromInvocation(inv)
 	} else if event := c.QueryParam("event"); event != "" {
 		form.Event = event
 	}
@@ -203,6 +204,9 @@ func (s *Server) invokeFunction(c echo.Context) error {
 	}
 	if err := parseForm(c.Request()); err != nil {
 		return err
+	}
+	if _, err := s.fillEventFrom(c.Request().Context(), c.Request().PostForm); err != nil {
+		return s.formMistake(c, fn, err)
 	}
 	req, err := invokeRequestFromForm(fn.Name, c.Request().PostForm)
 	if err == nil {
@@ -390,6 +394,51 @@ func envLines(env map[string]string) string {
 		b.WriteString(k + "=" + env[k] + "\n")
 	}
 	return b.String()
+}
+
+// fieldEventFrom names the invocation whose event a form sends when that
+// event is too large to carry in the page (views.InvokeForm.EventFrom).
+const fieldEventFrom = "event_from"
+
+// formFromStoredInvocation prefills the invoke form from the invocation
+// with the given request id. An event over views.HeadBytes is not read:
+// the form carries the request id instead (EventFrom), so that the page
+// costs the same however large the event.
+// It returns the invocation too, its event cut to that head.
+func (s *Server) formFromStoredInvocation(ctx context.Context, requestID string) (views.InvokeForm, *lambdadeck.Invocation, error) {
+	inv, sizes, err := s.store.InvocationHead(ctx, requestID, views.HeadBytes)
+	if err != nil {
+		return views.InvokeForm{}, nil, err
+	}
+	if sizes.Event <= views.HeadBytes {
+		return formFromInvocation(inv), inv, nil
+	}
+	head := inv.Event
+	inv.Event = nil // only its head was read
+	form := formFromInvocation(inv)
+	inv.Event = head
+	form.Event, form.EventFrom, form.EventFromSize = "", inv.RequestID, int64(sizes.Event)
+	return form, inv, nil
+}
+
+// fillEventFrom puts the stored event of the invocation a form names in
+// event_from into its event field, when nothing was typed there; it
+// reports the request id it took the event from ("" when none). An unknown
+// invocation is EINVALID: the form, not the URL, named it.
+func (s *Server) fillEventFrom(ctx context.Context, values url.Values) (string, error) {
+	from := strings.TrimSpace(values.Get(fieldEventFrom))
+	if from == "" || strings.TrimSpace(values.Get(fieldEvent)) != "" {
+		return "", nil
+	}
+	var event bytes.Buffer
+	if _, err := s.store.CopyInvocationPart(ctx, &event, from, store.PartEvent); err != nil {
+		if lambdadeck.ErrorCode(err) == lambdadeck.ENOTFOUND {
+			return "", lambdadeck.Errorf(lambdadeck.EINVALID, "the event was to come from invocation %s, which is not in the history (any more)", from)
+		}
+		return "", err
+	}
+	values.Set(fieldEvent, event.String())
+	return from, nil
 }
 
 // formFromInvocation prefills the invoke form with what an invocation was

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
 )
 
@@ -116,5 +117,74 @@ func TestSmallInvocationIsWhole(t *testing.T) {
 	}
 	if got := attr(oneByTestID(t, doc, "run-again-form"), "action"); got != "/functions/hello/invoke" {
 		t.Errorf("run again posts to %q", got)
+	}
+}
+
+// TestEditAndSaveALargeInvocation: "Edit and run" and "Save as fixture" of
+// an invocation with a 6 MB event do not carry the event in the page: the
+// form names the invocation, the server takes the event from the store, and
+// the page costs what a small one does. Typing an event replaces it.
+func TestEditAndSaveALargeInvocation(t *testing.T) {
+	env := newTestEnv(t)
+	event := []byte(`{"data":"` + strings.Repeat("<b>x</b>", 6*1024*1024/8-4) + `"}`)
+	inv := env.record(t, lambdadeck.Invocation{
+		Function: "hello", Event: event, Payload: []byte(`"ok"`), EnvOverrides: map[string]string{"STAGE": "big"},
+		Status: lambdadeck.StatusSucceeded, MemorySizeMB: 128,
+	})
+
+	for _, page := range []string{"/functions/hello?from=" + inv.RequestID, "/fixtures/new?function=hello&from=" + inv.RequestID} {
+		r := env.get(t, page)
+		mustStatus(t, r, http.StatusOK)
+		if len(r.body) > 512*1024 {
+			t.Errorf("%s is %d bytes: it carries the event", page, len(r.body))
+		}
+		doc := parseHTML(t, r.body)
+		note := text(oneByTestID(t, doc, "event-from"))
+		if !strings.Contains(note, inv.RequestID) || !strings.Contains(note, "too large to edit in the page") || !strings.Contains(note, "6.0 MB") {
+			t.Errorf("%s: note %q", page, note)
+		}
+		if href := attr(oneByTestID(t, doc, "event-from-download"), "href"); href != "/invocations/"+inv.RequestID+"/event?download=1" {
+			t.Errorf("%s: download link %q", page, href)
+		}
+	}
+
+	// Invoke with the event left blank: the stored event is sent, whole.
+	before := env.invoker.callCount()
+	r := env.postForm(t, "/functions/hello/invoke", url.Values{"event_from": {inv.RequestID}, "event": {""}, "env": {"STAGE=big"}}, false)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("invoke = %d %s", r.status, truncate(r.body, 300))
+	}
+	if env.invoker.callCount() != before+1 || !bytes.Equal(env.invoker.lastCall().Event, event) || env.invoker.lastCall().Env["STAGE"] != "big" {
+		t.Errorf("the invocation did not get the whole stored event (%d bytes)", len(env.invoker.lastCall().Event))
+	}
+	// A typed event wins over the stored one.
+	r = env.postForm(t, "/functions/hello/invoke", url.Values{"event_from": {inv.RequestID}, "event": {`{"typed":true}`}}, false)
+	if r.status != http.StatusSeeOther || string(env.invoker.lastCall().Event) != `{"typed":true}` {
+		t.Errorf("typed event: %d, sent %.40s", r.status, env.invoker.lastCall().Event)
+	}
+	// An invocation that is not in the history is a clear form error.
+	r = env.postForm(t, "/functions/hello/invoke", url.Values{"event_from": {"nope"}}, false)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "invocation nope, which is not in the history") {
+		t.Errorf("unknown event_from = %d %s", r.status, truncate(r.body, 300))
+	}
+
+	// Save as fixture: the fixture gets the whole event.
+	r = env.postForm(t, "/fixtures", url.Values{"function": {"hello"}, "name": {"big one"}, "event_from": {inv.RequestID}, "from": {inv.RequestID}}, false)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("save = %d %s", r.status, truncate(r.body, 300))
+	}
+	fixtures, err := env.db.ListFixtures(t.Context(), store.FixtureFilter{})
+	if err != nil || len(fixtures) != 1 {
+		t.Fatalf("fixtures %v, %v", fixtures, err)
+	}
+	f, err := env.db.Fixture(t.Context(), fixtures[0].ID)
+	if err != nil || !bytes.Equal(f.Event, event) {
+		t.Errorf("the fixture's event is %d bytes (%v), want the whole %d", len(f.Event), err, len(event))
+	}
+	// Refused (the name is taken): the form comes back naming the event,
+	// not carrying it.
+	r = env.postForm(t, "/fixtures", url.Values{"function": {"hello"}, "name": {"big one"}, "event_from": {inv.RequestID}}, false)
+	if r.status != http.StatusConflict || len(r.body) > 512*1024 || !strings.Contains(r.body, `name="event_from" value="`+inv.RequestID+`"`) {
+		t.Errorf("refused save = %d, %d bytes", r.status, len(r.body))
 	}
 }
