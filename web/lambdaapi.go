@@ -274,10 +274,10 @@ type functionRef struct {
 	qualifier string // "" when none was given
 }
 
-// arn is the ARN AWS names the function by in its messages: qualified when
-// a qualifier was given.
-func (r functionRef) arn() string {
-	arn := lambdadeck.Function{Name: r.name}.ARN()
+// arn is the ARN AWS names the function by in its messages, in region:
+// qualified when a qualifier was given.
+func (r functionRef) arn(region string) string {
+	arn := lambdadeck.Function{Name: r.name, Region: region}.ARN()
 	if r.qualifier != "" {
 		arn += ":" + r.qualifier
 	}
@@ -324,9 +324,22 @@ func parseFunctionRef(c echo.Context) (functionRef, error) {
 func (s *Server) lookupFunction(ref functionRef) (lambdadeck.Function, error) {
 	fn, err := s.invoker.Function(ref.name)
 	if lambdadeck.ErrorCode(err) == lambdadeck.ENOTFOUND || (err == nil && ref.qualifier != "" && ref.qualifier != lambdadeck.LatestVersion) {
-		return lambdadeck.Function{}, notFoundError(ref.arn())
+		region := fn.Region
+		if err != nil {
+			region = s.region()
+		}
+		return lambdadeck.Function{}, notFoundError(ref.arn(region))
 	}
 	return fn, err
+}
+
+// region is the Region lambdadeck's functions run in (--region, or the
+// profile's), which an unknown function's ARN is named in too.
+func (s *Server) region() string {
+	for _, fn := range s.invoker.Functions() {
+		return fn.AWSRegion()
+	}
+	return lambdadeck.DefaultRegion
 }
 
 // invokeRequest is one Invoke or InvokeWithResponseStream call, checked.

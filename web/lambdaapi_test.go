@@ -769,3 +769,22 @@ func BenchmarkLambdaAPIInvokeWarm(b *testing.B) {
 		}
 	}
 }
+
+// TestNotFoundARNNamesTheRegion: an unknown function is named in the
+// Region lambdadeck's functions run in (--region), as AWS names it in the
+// Region called, not in the default one.
+func TestNotFoundARNNamesTheRegion(t *testing.T) {
+	env := newTestEnv(t)
+	for i := range env.invoker.functions {
+		env.invoker.functions[i].Region = "eu-west-1"
+	}
+	for path, want := range map[string]string{
+		"/2015-03-31/functions/nope/invocations":       "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:nope",
+		"/2015-03-31/functions/hello:prod/invocations": "Function not found: arn:aws:lambda:eu-west-1:123456789012:function:hello:prod",
+	} {
+		r := env.do(t, httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`)))
+		if r.status != http.StatusNotFound || !strings.Contains(r.body, want) {
+			t.Errorf("POST %s = %d %s, want 404 naming %q", path, r.status, r.body, want)
+		}
+	}
+}
