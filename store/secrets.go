@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // SecretsFile is the name of the server key file, in the state folder
@@ -25,7 +26,28 @@ const secretKeySize = 32
 // alone reveals no secret. crypto/cipher's GCM is used as it is; nothing
 // here is homemade cryptography.
 type Secrets struct {
-	aead cipher.AEAD
+	path string
+	mu   sync.Mutex
+	aead cipher.AEAD // nil until loaded
+}
+
+// NewSecrets returns the server key at path, read (or created) when first
+// needed: a lambdadeck that never issues or checks a key never writes it.
+func NewSecrets(path string) *Secrets { return &Secrets{path: path} }
+
+// load reads the key on first use.
+func (s *Secrets) load() (cipher.AEAD, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aead != nil {
+		return s.aead, nil
+	}
+	loaded, err := OpenSecrets(s.path)
+	if err != nil {
+		return nil, err
+	}
+	s.aead = loaded.aead
+	return s.aead, nil
 }
 
 // OpenSecrets reads the server key at path, creating it (32 random bytes,
@@ -60,7 +82,7 @@ func OpenSecrets(path string) (*Secrets, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: server key: %w", err)
 	}
-	return &Secrets{aead: aead}, nil
+	return &Secrets{path: path, aead: aead}, nil
 }
 
 // createSecretKey writes a fresh key; another process creating it at the
@@ -94,18 +116,26 @@ func createSecretKey(path string) ([]byte, error) {
 // seal encrypts plaintext, bound to context (additional data): nonce ||
 // ciphertext.
 func (s *Secrets) seal(plaintext []byte, context string) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plaintext)+s.aead.Overhead())
+	aead, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return s.aead.Seal(nonce, nonce, plaintext, []byte(context)), nil
+	return aead.Seal(nonce, nonce, plaintext, []byte(context)), nil
 }
 
 // open decrypts what seal returned for the same context.
 func (s *Secrets) open(sealed []byte, context string) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n+s.aead.Overhead() {
+	aead, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	n := aead.NonceSize()
+	if len(sealed) < n+aead.Overhead() {
 		return nil, errors.New("sealed secret too short")
 	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], []byte(context))
+	return aead.Open(nil, sealed[:n], sealed[n:], []byte(context))
 }

@@ -56,6 +56,13 @@ func (s *Server) routes() {
 	e.GET("/routes", s.routesPage)      // the HTTP front door's routes, a send form per route
 	e.POST("/routes/send", s.sendRoute) // send a request through the front door, in process; the answer on the page
 
+	e.GET(accountKeysPath, s.keysPage(accountKeys))                 // my API keys (apikeys.go)
+	e.POST(accountKeysPath, s.createKey(accountKeys))               // create one: its secret shown on this answer only
+	e.POST(accountKeysPath+"/:id/revoke", s.revokeKey(accountKeys)) // revoke one of mine
+	e.GET(adminKeysPath, s.keysPage(adminKeys))                     // every account's keys (?user=NAME), admin only
+	e.POST(adminKeysPath, s.createKey(adminKeys))                   // create one for any account
+	e.POST(adminKeysPath+"/:id/revoke", s.revokeKey(adminKeys))     // revoke anyone's
+
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>
 

@@ -348,7 +348,7 @@ func (a *App) fail(err error) int {
 	}
 	fmt.Fprintf(a.Stderr, "lambdadeck: %s\n", strings.TrimSpace(msg))
 	switch lambdadeck.ErrorCode(err) {
-	case lambdadeck.EINVALID, lambdadeck.ENOTFOUND, lambdadeck.ETOOLARGE:
+	case lambdadeck.EINVALID, lambdadeck.ENOTFOUND, lambdadeck.ETOOLARGE, lambdadeck.EUNAUTHORIZED, lambdadeck.EFORBIDDEN:
 		return exitUsage
 	}
 	return exitInternal

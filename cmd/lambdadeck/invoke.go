@@ -43,7 +43,7 @@ func (e envFlag) Set(v string) error {
 // Invoke runs one function once: the response on stdout, the log on stderr.
 func (a *App) Invoke(ctx context.Context, args []string) int {
 	var c commonFlags
-	fs := a.newFlagSet("invoke", "lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]")
+	fs := a.newFlagSet("invoke", "lambdadeck invoke FUNCTION [-t template.yaml] [--event FILE|- | --fixture NAME] [--env KEY=VALUE] [--db ...]\n       lambdadeck invoke FUNCTION --server URL [--event FILE|-] [--profile P | --access-key-id ID --secret-access-key S]")
 	c.register(fs)
 	c.registerNoBuild(fs)
 	eventFile := fs.String("event", "", "read the event from `FILE` (- for standard input; default {})")
@@ -55,6 +55,8 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 	quiet := fs.Bool("quiet", false, "do not print the log on stderr")
 	fixtureName := fs.String("fixture", "", "run the saved fixture `NAME` (the function's, else a shared one): its event, overrides and expectation")
 	varsEnv := fs.String("vars", "", "fill the event's {{variables}} from this named `environment` (lambdadeck.env.json or the dashboard's)")
+	var remote serverFlags
+	remote.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return a.fail(usageError(err))
@@ -68,9 +70,17 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "use --event or --fixture, not both"))
 	}
 
-	p, err := c.loadProject()
-	if err != nil {
-		return a.fail(err)
+	if remote.url != "" {
+		if err := remote.onlyWith(fs, "event", "e", "client-context", "quiet", "profile"); err != nil {
+			return a.fail(err)
+		}
+	}
+
+	var p *project
+	if remote.url == "" {
+		if p, err = c.loadProject(); err != nil {
+			return a.fail(err)
+		}
 	}
 	req := lambdadeck.InvokeRequest{Function: name, Event: []byte("{}"), Source: lambdadeck.SourceCLI, UserAgent: "lambdadeck-cli/" + Version}
 	if *eventFile != "" {
@@ -94,6 +104,10 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		if err := checkJSON("client context", *clientContext, req.ClientContext); err != nil {
 			return a.fail(err)
 		}
+	}
+
+	if remote.url != "" {
+		return a.invokeRemote(ctx, &remote, c.aws.profile, name, req.Event, req.ClientContext, *quiet)
 	}
 
 	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil, 0)
@@ -228,11 +242,19 @@ func isTerminal(f *os.File) bool {
 // Functions prints the template's functions as a table.
 func (a *App) Functions(ctx context.Context, args []string) int {
 	var c commonFlags
-	fs := a.newFlagSet("functions", "lambdadeck functions [-t template.yaml]")
+	fs := a.newFlagSet("functions", "lambdadeck functions [-t template.yaml] [--server URL]")
 	c.register(fs)
 	c.registerAWS(fs)
+	var remote serverFlags
+	remote.register(fs)
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
+	}
+	if remote.url != "" {
+		if err := remote.onlyWith(fs, "profile"); err != nil {
+			return a.fail(err)
+		}
+		return a.functionsRemote(ctx, &remote, c.aws.profile)
 	}
 	p, err := c.loadProject()
 	if err != nil {

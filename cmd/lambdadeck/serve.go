@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,6 +93,8 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		Version:      Version,
 		AllowedHosts: allowedHosts,
 		Routes:       routes,
+		// API keys' secrets, sealed under a key beside the database.
+		Secrets: store.NewSecrets(filepath.Join(c.stateDirectory(), store.SecretsFile)),
 	})
 	if err != nil {
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "%s", strings.TrimPrefix(err.Error(), "web: ")))
