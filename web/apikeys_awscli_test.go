@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,6 +312,28 @@ func TestSDKSignedWithAPIKeys(t *testing.T) {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException" {
 		t.Fatalf("wrong secret: err = %v", err)
+	}
+	// The --api-addr listener checks signatures too.
+	api := httptest.NewServer(team.server.LambdaAPI())
+	t.Cleanup(api.Close)
+	apiClient := func(keyID, secret string) *lambda.Client {
+		return lambda.New(lambda.Options{BaseEndpoint: aws.String(api.URL), Region: "us-east-1", Retryer: aws.NopRetryer{},
+			Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, "")})
+	}
+	if _, err := apiClient(alice.AccessKeyID, secret).Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("echo")}); err != nil {
+		t.Fatalf("invoke on the API listener with the key: %v", err)
+	}
+	_, err = apiClient("AKIDEXAMPLE", "dummy").Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("echo")})
+	if !errors.As(err, &ae) || ae.ErrorCode() != "UnrecognizedClientException" {
+		t.Fatalf("dummy credentials on the API listener: err = %v", err)
+	}
+	resp, err := http.Post(api.URL+"/2015-03-31/functions/echo/invocations", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("x-amzn-ErrorType") != "MissingAuthenticationTokenException" {
+		t.Fatalf("unsigned on the API listener: %d %s", resp.StatusCode, resp.Header.Get("x-amzn-ErrorType"))
 	}
 	// A session token goes with temporary credentials, which lambdadeck
 	// does not issue.
