@@ -301,6 +301,81 @@ type Invocation struct {
 	// HTTP is the HTTP request and response of an invocation through the
 	// front door (SourceHTTP); nil otherwise, and while it runs.
 	HTTP *HTTPExchange
+
+	// Config is the function's configuration the invocation ran with, and
+	// Code the version of its code; nil when not recorded (invocations
+	// from before lambdadeck recorded them).
+	Config *RunConfig
+	Code   *CodeVersion
+	// Imported says where an invocation brought in from another
+	// lambdadeck's export came from; nil for one that ran here.
+	Imported *ImportOrigin
+}
+
+// RunConfig is a snapshot of a function's configuration as one invocation
+// ran with it. Environment variables are kept by name, with one hash of
+// all their values: never the values themselves, which may be secrets.
+type RunConfig struct {
+	Runtime      string        `json:"runtime"`
+	Handler      string        `json:"handler"`
+	MemoryMB     int           `json:"memoryMB"`
+	Timeout      time.Duration `json:"timeout"`
+	Architecture string        `json:"architecture"`
+	EnvNames     []string      `json:"envNames,omitempty"` // sorted
+	// EnvHash is the hex SHA-256 of the sorted name=value pairs; empty
+	// when there are none.
+	EnvHash string `json:"envHash,omitempty"`
+	// Interpreter is the local interpreter that ran it, e.g. "node v20.20.2";
+	// empty for Go and custom runtimes.
+	Interpreter string `json:"interpreter,omitempty"`
+}
+
+// CodeVersion is the version of a function's code folder (CodeUri) when an
+// invocation ran.
+type CodeVersion struct {
+	// Commit is the git commit checked out in the folder's repository;
+	// empty when the folder is not in git.
+	Commit string `json:"commit,omitempty"`
+	// Dirty says the folder had changes not committed.
+	Dirty bool `json:"dirty,omitempty"`
+	// ContentHash is the hex SHA-256 of the folder's files (names and
+	// contents, without dependencies and caches), taken when the folder is
+	// not in git or is dirty: two runs with the same hash ran the same code.
+	ContentHash string `json:"contentHash,omitempty"`
+}
+
+// Key is a short stable name of the version for filters and links: the
+// commit's first 12 characters, "+dirty" and the content hash's first 12 when
+// set.
+func (v *CodeVersion) Key() string {
+	if v == nil {
+		return ""
+	}
+	k := short(v.Commit)
+	if v.Dirty {
+		k += "+dirty"
+	}
+	if v.ContentHash != "" {
+		if k != "" {
+			k += "."
+		}
+		k += short(v.ContentHash)
+	}
+	return k
+}
+
+func short(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// ImportOrigin says where an imported invocation came from.
+type ImportOrigin struct {
+	Server     string    `json:"server"` // the exporting lambdadeck's name, URL or host
+	ExportedAt time.Time `json:"exportedAt"`
+	ImportedAt time.Time `json:"importedAt"`
 }
 
 // LambdaRequestID is the request id the handler sees (in its context, its

@@ -224,6 +224,8 @@ func (iv *Invoker) dispatch(ctx context.Context, fn lambdadeck.Function, p *pool
 		Status:       lambdadeck.StatusRunning,
 		MemorySizeMB: fn.MemoryMB,
 		StartedAt:    time.Now().UTC(),
+		Config:       iv.runSnapshot(fn),
+		Code:         iv.codeVersion(fn),
 		Async: &lambdadeck.AsyncAttempt{
 			EventID:     ev.RequestID,
 			Attempt:     ev.Dispatches + 1,

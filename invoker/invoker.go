@@ -104,6 +104,7 @@ type Invoker struct {
 	live     map[string]*liveInvocation // running invocations by request id
 	reloads  reloadLog                  // when Watch last retired each function
 	sdk      sdkCache                   // the runtime-provided AWS SDK for JavaScript
+	codes    codeVersions               // the version of each code folder (codeversion.go)
 
 	wake           chan struct{} // wakes the dispatcher (async.go)
 	dispatcherDone chan struct{} // closed when the dispatcher has stopped
@@ -496,6 +497,8 @@ func (iv *Invoker) prepare(req *lambdadeck.InvokeRequest) (lambdadeck.Function, 
 		Status:        lambdadeck.StatusRunning,
 		MemorySizeMB:  fn.MemoryMB,
 		StartedAt:     time.Now().UTC(),
+		Config:        iv.runSnapshot(fn),
+		Code:          iv.codeVersion(fn),
 	}
 	if req.Identity != nil {
 		inv.Identity, _ = json.Marshal(req.Identity)

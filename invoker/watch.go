@@ -90,6 +90,7 @@ func (iv *Invoker) Watch(ctx context.Context) error {
 			return fmt.Errorf("invoker: watching the template: %w", err)
 		}
 	}
+	iv.codes.watched.Store(true)
 	go w.loop(ctx)
 	return nil
 }
@@ -227,6 +228,8 @@ func (w *watcher) loop(ctx context.Context) {
 			}
 			for _, name := range w.functionsAt(path) {
 				pending[name], changed = true, true
+				// The code version is found again at the next invocation.
+				w.invalidateCode(name)
 			}
 			if !changed {
 				continue
@@ -242,6 +245,7 @@ func (w *watcher) loop(ctx context.Context) {
 		case <-settle.C:
 			now := time.Now().UTC()
 			for name := range pending {
+				w.invalidateCode(name)
 				w.iv.Retire(name)
 				w.iv.reloads.mark(name, now)
 				w.iv.log.Info("code changed; instances retired", "function", name)
@@ -256,6 +260,13 @@ func (w *watcher) loop(ctx context.Context) {
 			}
 			templateChanged = false
 		}
+	}
+}
+
+// invalidateCode forgets the cached code version of the named function.
+func (w *watcher) invalidateCode(name string) {
+	if fn, ok := w.iv.cat.Load().funcs[name]; ok {
+		w.iv.codes.invalidate(absPath(fn.CodeDir))
 	}
 }
 

@@ -39,8 +39,8 @@ const invocationColumns = `request_id, function, source, user_agent, fixture_id,
 	memory_size_mb, max_memory_used_mb, out_of_memory,
 	started_at, ended_at, chunks`
 
-const insertInvocationSQL = `INSERT INTO invocations (` + invocationColumns + `)
-	VALUES (?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?, ?)`
+const insertInvocationSQL = `INSERT INTO invocations (` + invocationColumns + `, ` + versionColumns + `)
+	VALUES (?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?)`
 
 // updateInvocationSQL sets every column but id from the invocation, found by
 // its request id (the first argument, bound again as the last).
@@ -51,7 +51,8 @@ const updateInvocationSQL = `UPDATE invocations SET
 	logs = ?, logs_truncated = ?, status = ?, cold = ?,
 	init_duration_us = ?, duration_us = ?, billed_duration_us = ?,
 	memory_size_mb = ?, max_memory_used_mb = ?, out_of_memory = ?,
-	started_at = ?, ended_at = ?, chunks = ?
+	started_at = ?, ended_at = ?, chunks = ?,
+	config_id = ?, code_version_id = ?
 	WHERE request_id = ?`
 
 const selectInvocationSQL = `SELECT id, ` + invocationColumns + ` FROM invocations WHERE request_id = ?`
@@ -75,7 +76,7 @@ func (db *DB) BeginInvocation(ctx context.Context, inv *lambdadeck.Invocation) (
 	if inv.StartedAt.IsZero() {
 		inv.StartedAt = time.Now()
 	}
-	args, err := invocationArgs(inv)
+	args, err := db.rowArgs(ctx, inv)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (db *DB) BeginInvocation(ctx context.Context, inv *lambdadeck.Invocation) (
 // invocation to running. An unknown request id is ENOTFOUND.
 func (db *DB) FinishInvocation(ctx context.Context, inv *lambdadeck.Invocation) (err error) {
 	defer func() { db.health.note(err) }()
-	args, err := invocationArgs(inv)
+	args, err := db.rowArgs(ctx, inv)
 	if err != nil {
 		return err
 	}
@@ -142,6 +143,14 @@ func (db *DB) attachRelated(ctx context.Context, items []*lambdadeck.Invocation,
 	if err := db.attachAttempts(ctx, items); err != nil {
 		return err
 	}
+	if err := db.attachImports(ctx, items); err != nil {
+		return err
+	}
+	if detail {
+		if err := db.attachVersions(ctx, items); err != nil {
+			return err
+		}
+	}
 	return db.attachHTTP(ctx, items, detail)
 }
 
@@ -169,6 +178,9 @@ type InvocationFilter struct {
 	// From and To select invocations that started at or after From and
 	// before To; zero times leave that end open.
 	From, To time.Time
+	// Code selects invocations of one code version, by its
+	// lambdadeck.CodeVersion.Key.
+	Code string
 	// Before is the cursor of the page to return: InvocationPage.Next of
 	// the previous page. Empty for the first page.
 	Before string
@@ -305,6 +317,10 @@ func filterClause(f InvocationFilter, withCursor bool) (string, []any, error) {
 			conds = append(conds, `(request_id LIKE ? ESCAPE '\' OR error_message LIKE ? ESCAPE '\' OR event LIKE ? ESCAPE '\')`)
 			args = append(args, pattern, pattern, pattern)
 		}
+	}
+	if f.Code != "" {
+		conds = append(conds, `code_version_id IN (SELECT id FROM code_versions WHERE key = ?)`)
+		args = append(args, f.Code)
 	}
 	if withCursor && f.Before != "" {
 		startedAt, id, err := decodeCursor(f.Before)

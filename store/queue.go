@@ -31,7 +31,7 @@ func (db *DB) EnqueueEvent(ctx context.Context, inv *lambdadeck.Invocation) (err
 	if inv.StartedAt.IsZero() {
 		inv.StartedAt = time.Now()
 	}
-	args, err := invocationArgs(inv)
+	args, err := db.rowArgs(ctx, inv)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (db *DB) ClaimEvent(ctx context.Context, ev lambdadeck.QueuedEvent, attempt
 	if attempt.Async == nil {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "invocation %s is not an attempt of an event", attempt.RequestID)
 	}
-	args, err := invocationArgs(attempt)
+	args, err := db.rowArgs(ctx, attempt)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,8 @@ type DB struct {
 	insertInvocation *sql.Stmt
 	updateInvocation *sql.Stmt
 	selectInvocation *sql.Stmt
+
+	versions versionIDs // interned configuration snapshots and code versions (versions.go)
 }
 
 // Open opens (creating if needed) the database at path, brings its schema up
