@@ -143,6 +143,7 @@ type InvocationFilter struct {
 	Group    string
 	Pinned   string
 	From, To string
+	Code     string // a code version's key (lambdadeck.CodeVersion.Key)
 }
 
 // Live reports whether the first page of f can keep itself current: the
@@ -165,6 +166,7 @@ type InvocationList struct {
 	OlderURL       string // link to the next (older) page; empty on the last page
 	NewestURL      string // link back to the first page; empty on the first page
 	PageSize       int    // rows per page, which the first page's live table keeps
+	ExportURL      string // this page of the history as a bundle
 }
 
 // RecentLimit is how many invocations the dashboard and a function page
@@ -188,6 +190,8 @@ type InvocationPage struct {
 	// Build is the function's build while it runs for this invocation's
 	// cold start.
 	Build BuildLog
+	// CopyAs are the commands that reproduce the run.
+	CopyAs CopyAs
 }
 
 // BuildLog is a function's build as a running invocation waits for it.
@@ -212,7 +216,19 @@ type LiveTable struct {
 	Fingerprint  string // identifies the rows and their states
 	PollURL      string
 	EmptyText    string // what the table says while no row matches
+	// Selectable adds the history's compare checkboxes.
+	Selectable bool
 }
+
+// selectable is t with compare checkboxes, which its polls keep.
+func selectable(t LiveTable) LiveTable {
+	t.Selectable = true
+	t.PollURL += "&select=1"
+	return t
+}
+
+// Selectable is selectable for the feed, which rebuilds a history's table.
+func Selectable(t LiveTable) LiveTable { return selectable(t) }
 
 // noInvocationsYet is what an unfiltered table of invocations says while
 // there are none.
@@ -233,7 +249,7 @@ func emptyTableText(f InvocationFilter, showFunction bool) string {
 func NewLiveTable(items []lambdadeck.Invocation, f InvocationFilter, limit int, showFunction bool) LiveTable {
 	t := LiveTable{Items: items, ShowFunction: showFunction, Fingerprint: fingerprint(items), EmptyText: emptyTableText(f, showFunction)}
 	q := url.Values{}
-	for k, v := range map[string]string{"function": f.Function, "status": f.Status, "source": f.Source, "q": f.Query} {
+	for k, v := range map[string]string{"function": f.Function, "status": f.Status, "source": f.Source, "q": f.Query, "code": f.Code} {
 		if v != "" {
 			q.Set(k, v)
 		}

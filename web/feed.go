@@ -22,7 +22,7 @@ const feedLimitMax = 100
 // invocationFeed answers a live table's poll: 204 when nothing changed,
 // else the table anew (with its next poll URL).
 func (s *Server) invocationFeed(c echo.Context) error {
-	if err := checkQuery(c, "fn", "function", "status", "source", "q", "limit", "v"); err != nil {
+	if err := checkQuery(c, "fn", "function", "status", "source", "q", "code", "limit", "v", "select"); err != nil {
 		return err
 	}
 	if !c.QueryParams().Has("limit") {
@@ -37,6 +37,7 @@ func (s *Server) invocationFeed(c echo.Context) error {
 		Status:   c.QueryParam("status"),
 		Source:   c.QueryParam("source"),
 		Query:    c.QueryParam("q"),
+		Code:     c.QueryParam("code"),
 		Limit:    limit,
 	}
 	page, err := s.store.ListInvocations(c.Request().Context(), f)
@@ -44,8 +45,11 @@ func (s *Server) invocationFeed(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	table := views.NewLiveTable(page.Items, views.InvocationFilter{Function: f.Function, Status: f.Status, Source: f.Source, Query: f.Query},
+	table := views.NewLiveTable(page.Items, views.InvocationFilter{Function: f.Function, Status: f.Status, Source: f.Source, Query: f.Query, Code: f.Code},
 		limit, c.QueryParam("fn") != "0")
+	if c.QueryParam("select") == "1" {
+		table = views.Selectable(table)
+	}
 	if table.Fingerprint == c.QueryParam("v") {
 		return c.NoContent(http.StatusNoContent)
 	}

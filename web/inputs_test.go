@@ -18,7 +18,7 @@ import (
 func TestQueryParameterMistakes(t *testing.T) {
 	e := newTestEnv(t)
 	for target, want := range map[string]string{
-		"/invocations?cursor=abc":                  "unknown query parameter cursor; /invocations takes function, status, source, q, group, pinned, from, to, before",
+		"/invocations?cursor=abc":                  "unknown query parameter cursor; /invocations takes function, status, source, q, group, pinned, from, to, code, before",
 		"/invocations?before=abc":                  `malformed page cursor "abc"`,
 		"/invocations/feed?after=abc":              "unknown query parameter after",
 		"/invocations/feed?function=hello":         "the feed needs limit, a number from 1 to 100",

@@ -25,7 +25,7 @@ const historyPageSize = 50
 // (before=<cursor>).
 func (s *Server) invocationHistory(c echo.Context) error {
 	ctx := c.Request().Context()
-	if err := checkQuery(c, "function", "status", "source", "q", "group", "pinned", "from", "to", "before"); err != nil {
+	if err := checkQuery(c, "function", "status", "source", "q", "group", "pinned", "from", "to", "code", "before"); err != nil {
 		return err
 	}
 	filter := views.InvocationFilter{
@@ -37,6 +37,7 @@ func (s *Server) invocationHistory(c echo.Context) error {
 		Pinned:   c.QueryParam("pinned"),
 		From:     c.QueryParam("from"),
 		To:       c.QueryParam("to"),
+		Code:     strings.TrimSpace(c.QueryParam("code")),
 	}
 	if filter.Status != "" && !lambdadeck.Status(filter.Status).Valid() {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "unknown status %q; use one of succeeded, failed, timed_out, crashed, running, queued, interrupted", filter.Status)
@@ -50,6 +51,7 @@ func (s *Server) invocationHistory(c echo.Context) error {
 		Status:   filter.Status,
 		Source:   filter.Source,
 		Query:    filter.Query,
+		Code:     filter.Code,
 		Before:   before,
 		Limit:    historyPageSize,
 	}
@@ -82,6 +84,7 @@ func (s *Server) invocationHistory(c echo.Context) error {
 	if before != "" {
 		list.NewestURL = historyURL(filter, "")
 	}
+	list.ExportURL = "/invocations/export" + strings.TrimPrefix(historyURL(filter, before), "/invocations")
 	return render(c, http.StatusOK, views.InvocationHistory(list))
 }
 
@@ -158,6 +161,7 @@ func historyURL(filter views.InvocationFilter, before string) string {
 		{"pinned", filter.Pinned},
 		{"from", filter.From},
 		{"to", filter.To},
+		{"code", filter.Code},
 		{"before", before},
 	} {
 		if p.value != "" {
@@ -223,7 +227,25 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 		Attempts:   attempts,
 		Build:      s.liveBuild(inv),
 		Sizes:      views.PartSizes{Event: sizes.Event, Payload: sizes.Payload, Logs: sizes.Logs},
+		CopyAs:     copyAs(c, inv, sizes),
 	}))
+}
+
+// copyAs builds the commands that reproduce inv against this server.
+func copyAs(c echo.Context, inv *lambdadeck.Invocation, sizes store.InvocationSizes) views.CopyAs {
+	var overrides []string
+	for name := range inv.EnvOverrides {
+		overrides = append(overrides, name)
+	}
+	slices.Sort(overrides)
+	return views.NewCopyAs(baseURL(c), inv.Function, inv.Event, sizes.Event > len(inv.Event),
+		inv.ClientContext, overrides, hasIdentity(inv.Identity))
+}
+
+// hasIdentity reports whether a recorded identity holds anything.
+func hasIdentity(doc json.RawMessage) bool {
+	var id lambdadeck.CognitoIdentity
+	return json.Unmarshal(doc, &id) == nil && (id.CognitoIdentityID != "" || id.CognitoIdentityPoolID != "")
 }
 
 // invocationPart answers one part of an invocation whole, streamed from

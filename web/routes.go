@@ -20,11 +20,18 @@ func (s *Server) routes() {
 	e.GET("/errors", s.errorGroups)                                                 // failures grouped by function, error type and normalised message
 	e.GET("/invocations", s.invocationHistory)                                      // history with filters and cursor pagination
 	e.GET("/invocations/feed", s.invocationFeed)                                    // live tables' poll: 204 until the newest rows change
+	e.GET("/invocations/export", s.exportHistory)                                   // this history page (same filters) as a bundle
+	e.POST("/invocations/import", s.importBundle)                                   // upload a bundle: its invocations join the history, marked imported
 	e.GET("/invocations/:requestId", s.invocationPermalink)                         // one invocation, run again, edit and run
 	e.GET("/invocations/:requestId/event", s.invocationPart(store.PartEvent))       // the whole event, streamed; ?download=1 to save it
 	e.GET("/invocations/:requestId/response", s.invocationPart(store.PartResponse)) // the whole response, streamed; ?download=1 to save it
 	e.GET("/invocations/:requestId/logs", s.invocationPart(store.PartLogs))         // the whole log, streamed; ?download=1 to save it
 	e.POST("/invocations/:requestId/run", s.runInvocationAgain)                     // run again with the recorded event (too large for a form)
+	e.GET("/invocations/:requestId/export", s.exportInvocation)                     // this invocation as a bundle (JSON download)
+	e.GET("/invocations/:requestId/compare-previous", s.comparePrevious)            // 303 to /compare/<previous run>/<this one>
+	e.GET("/compare", s.compareForm)                                                // the pick-two GET forms: 303 to /compare/:a/:b
+	e.GET("/compare/:a/:b", s.comparePage)                                          // two invocations side by side: diffs, figures, configuration, code
+	e.GET("/compare/:a/:b/export", s.exportComparison)                              // both sides as a bundle
 	e.GET("/healthz", s.health)                                                     // JSON: store reachable, function count, version
 
 	e.GET("/fixtures", s.fixtureList)                                        // all fixtures: search, function and tag filters, deleted ones on request
@@ -41,6 +48,7 @@ func (s *Server) routes() {
 	e.GET("/fixtures/:id/delete", s.deleteFixtureConfirm)                    // ask before deleting
 	e.POST("/fixtures/:id/delete", s.deleteFixture)                          // soft delete, with confirm=yes
 	e.POST("/fixtures/:id/revisions/:rev/restore", s.restoreFixtureRevision) // an old revision becomes the newest
+	e.GET("/fixtures/:id/compare", s.compareExpectation)                     // the expected response beside the latest run's
 
 	e.GET("/tests", s.testsPage)                              // fixtures with expectations, their latest verdicts, Run all
 	e.POST("/tests/run", s.startTestRun)                      // run them in the background: 303 to the run

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -467,7 +468,8 @@ func (s *Server) fixtureVerdict(ctx context.Context, fixtureID int64) (*views.Fi
 	if !ok {
 		return nil, nil
 	}
-	return &views.FixtureVerdict{RequestID: r.RequestID, At: r.EvaluatedAt, Result: r.Result}, nil
+	return &views.FixtureVerdict{RequestID: r.RequestID, At: r.EvaluatedAt, Result: r.Result,
+		CompareURL: "/fixtures/" + strconv.FormatInt(fixtureID, 10) + "/compare"}, nil
 }
 
 // expandVariables fills the {{variables}} of req's event and client

@@ -143,6 +143,32 @@
         if (editor) { format(editor); }
       });
     });
+    // "Copy as": without JavaScript the commands are plain selectable text.
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (button.dataset.copyBound) { return; }
+      button.dataset.copyBound = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var pre = document.getElementById(button.dataset.copy);
+        if (!pre) { return; }
+        var text = pre.textContent;
+        var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); };
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(done, function () { selectText(pre); });
+        } else {
+          selectText(pre);
+        }
+      });
+    });
+  }
+
+  // selectText selects an element's text, for the user to copy by hand.
+  function selectText(el) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
   }
 
   // Ctrl+Enter (Cmd+Enter) in the event editor submits the invoke form.
