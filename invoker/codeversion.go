@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lambdadeck/lambdadeck"
 )
@@ -35,17 +36,21 @@ const (
 // fork), so a commit, checkout or reset, which only touches .git (a folder
 // the watcher skips), is noticed at once.
 type codeVersions struct {
-	// watched is set once Watch runs: without a watcher nothing tells a
-	// cached answer is stale, so none is kept.
-	watched atomic.Bool
-	mu      sync.Mutex
-	byDir   map[string]*codeEntry
+	// watched is set once Watch runs. Without a watcher (serve
+	// --watch=false) nothing tells a cached answer is stale: it is kept for
+	// unwatchedTTL only (zero: not at all), so an uncommitted edit shows
+	// within that long and a busy function forks git at most once per TTL.
+	watched      atomic.Bool
+	unwatchedTTL time.Duration
+	mu           sync.Mutex
+	byDir        map[string]*codeEntry
 }
 
 type codeEntry struct {
 	mu      sync.Mutex // one lookup at a time per folder
 	valid   bool
 	headKey string // what HEAD and its ref read when v was found
+	at      time.Time
 	v       lambdadeck.CodeVersion
 }
 
@@ -86,7 +91,8 @@ func (c *codeVersions) version(dir string, skip func(path string) bool) *lambdad
 	defer e.mu.Unlock()
 	gitDir, commonDir := findGitDir(dir)
 	key := headKey(gitDir, commonDir)
-	if e.valid && e.headKey == key && c.watched.Load() {
+	fresh := c.watched.Load() || (c.unwatchedTTL > 0 && time.Since(e.at) < c.unwatchedTTL)
+	if e.valid && e.headKey == key && fresh {
 		v := e.v
 		return &v
 	}
@@ -106,7 +112,7 @@ func (c *codeVersions) version(dir string, skip func(path string) bool) *lambdad
 		}
 		v.ContentHash = h
 	}
-	e.v, e.headKey, e.valid = v, key, true
+	e.v, e.headKey, e.valid, e.at = v, key, true, time.Now()
 	return &v
 }
 

@@ -174,6 +174,7 @@ func New(cfg Config) (*Invoker, error) {
 		live:    map[string]*liveInvocation{},
 		wake:    make(chan struct{}, 1),
 	}
+	iv.codes.unwatchedTTL = time.Second
 	cat, _, err := iv.buildCatalog(cfg.Functions, nil)
 	if err != nil {
 		procs.close()
