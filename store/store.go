@@ -124,6 +124,9 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS, opts Optio
 	if err := db.write.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	if err := setAutoVacuum(ctx, db.write, path); err != nil {
+		return nil, err
+	}
 	if err := migrate(ctx, db.write, migrations); err != nil {
 		return nil, err
 	}

@@ -57,6 +57,7 @@ type Dashboard struct {
 	Warnings     []string
 	Functions    []FunctionRow
 	Recent       []lambdadeck.Invocation
+	Database     DatabaseInfo
 }
 
 // EnvVar is one environment variable for display; Value is already masked
@@ -192,6 +193,8 @@ type InvocationPage struct {
 	Build BuildLog
 	// CopyAs are the commands that reproduce the run.
 	CopyAs CopyAs
+	// Pinned says a user pinned it: retention keeps it.
+	Pinned bool
 }
 
 // BuildLog is a function's build as a running invocation waits for it.

@@ -419,3 +419,12 @@ func functionSuffix(function string) string {
 	}
 	return " for " + function
 }
+
+// pinURL is where the permalink's Pin (pin true) or Unpin form posts.
+func pinURL(requestID string, pin bool) templ.SafeURL {
+	action := "/unpin"
+	if pin {
+		action = "/pin"
+	}
+	return templ.SafeURL("/invocations/" + url.PathEscape(requestID) + action)
+}

@@ -63,6 +63,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		Warnings:     s.currentWarnings(),
 		Functions:    rows,
 		Recent:       recent.Items,
+		Database:     s.databaseInfo(ctx),
 	}))
 }
 

@@ -31,6 +31,9 @@ type healthReport struct {
 	// AsyncQueue is the durable queue of Event invocations, per function
 	// with any accepted and not yet finished.
 	AsyncQueue []queueReport `json:"asyncQueue"`
+	// Database is the database file's size, its oldest kept invocation
+	// and the retention in force.
+	Database databaseReport `json:"database"`
 }
 
 // queueReport is one function's async queue in /healthz.
@@ -117,6 +120,7 @@ func (s *Server) health(c echo.Context) error {
 		report.Status, report.Store = "unavailable", err.Error()
 		status = http.StatusServiceUnavailable
 	}
+	report.Database = s.databaseHealth(ctx)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(status, report)
 }

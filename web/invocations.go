@@ -219,7 +219,12 @@ func (s *Server) invocationPermalink(c echo.Context) error {
 			attempts = append(attempts, views.AttemptLink{RequestID: r.RequestID, Attempt: r.Attempt, Status: r.Status})
 		}
 	}
+	pinned, err := s.store.Pinned(c.Request().Context(), inv.RequestID)
+	if err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.InvocationDetail(views.InvocationPage{
+		Pinned:     pinned,
 		Page:       page,
 		Invocation: *inv,
 		Env:        maskedEnv(inv.EnvOverrides),

@@ -32,6 +32,10 @@ func (s *Server) routes() {
 	e.GET("/compare", s.compareForm)                                                // the pick-two GET forms: 303 to /compare/:a/:b
 	e.GET("/compare/:a/:b", s.comparePage)                                          // two invocations side by side: diffs, figures, configuration, code
 	e.GET("/compare/:a/:b/export", s.exportComparison)                              // both sides as a bundle
+	e.POST("/invocations/:requestId/pin", s.pinInvocation(true))                    // retention keeps it: 303 back to the permalink
+	e.POST("/invocations/:requestId/unpin", s.pinInvocation(false))                 // retention may remove it again
+	e.GET("/settings", s.settingsPage)                                              // retention limits (the command line's win) and the database's size
+	e.POST("/settings", s.saveSettings)                                             // save the retention limits: 303 back
 	e.GET("/healthz", s.health)                                                     // JSON: store reachable, function count, version
 
 	e.GET("/fixtures", s.fixtureList)                                        // all fixtures: search, function and tag filters, deleted ones on request

@@ -63,6 +63,9 @@ type Config struct {
 	RequireSignedAPI bool
 	// Secrets opens the API keys' sealed secrets (store.OpenSecrets).
 	Secrets *store.Secrets
+	// Retention is the retention limits given on the command line; each
+	// one set wins over the one saved on /settings.
+	Retention store.Retention
 	// IntegrationTimeout is how long the front door waits for a REST API's
 	// function before answering 504 (DefaultIntegrationTimeout when zero).
 	IntegrationTimeout time.Duration
@@ -88,6 +91,7 @@ type Server struct {
 	// requireSignedAPI: the Lambda API verifies signatures (apiauth.go).
 	requireSignedAPI bool
 	secrets          *store.Secrets
+	retention        store.Retention
 }
 
 // New builds the server and its routes.
@@ -129,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 
 		requireSignedAPI: cfg.RequireSignedAPI,
 		secrets:          cfg.Secrets,
+		retention:        cfg.Retention,
 	}
 	s.handler = s.guard(s.echo, false)
 	s.front = newFrontDoor(s, cfg.Routes, cfg.IntegrationTimeout)

@@ -33,6 +33,9 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	var allowedHosts stringList
 	fs.Var(&allowedHosts, "allowed-host", "also answer requests whose Host is this `name` (any port) or name:port, on both listeners; repeatable (localhost, loopback addresses and --addr are always answered)")
 	httpAddr := fs.String("http-addr", "", "serve the template's API Gateway routes and Function URLs (/_url/FUNCTION/) on this `address`; off unless given")
+	keep := fs.String("keep", "", "remove invocations older than this `age` (30d, 12h, 2w); wins over /settings")
+	keepInvocations := fs.String("keep-invocations", "", "keep at most this `many` invocations, the newest (1000000, 1M); wins over /settings")
+	keepBytes := fs.String("keep-bytes", "", "remove the oldest invocations while the database is larger than this `size` (5GB, 500MB); wins over /settings")
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
@@ -49,6 +52,10 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		if err := checkListenAddr(l.flag, l.value); err != nil {
 			return a.fail(usageError(err))
 		}
+	}
+	retention, err := parseRetention(*keep, *keepInvocations, *keepBytes)
+	if err != nil {
+		return a.fail(usageError(err))
 	}
 	logger := a.logger(c.verbose)
 	p, err := c.loadProject()
@@ -94,7 +101,8 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		AllowedHosts: allowedHosts,
 		Routes:       routes,
 		// API keys' secrets, sealed under a key beside the database.
-		Secrets: store.NewSecrets(filepath.Join(c.stateDirectory(), store.SecretsFile)),
+		Secrets:   store.NewSecrets(filepath.Join(c.stateDirectory(), store.SecretsFile)),
+		Retention: retention,
 	})
 	if err != nil {
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "%s", strings.TrimPrefix(err.Error(), "web: ")))
@@ -103,6 +111,17 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(fmt.Errorf("cannot listen on %s: %w", *addr, err))
 	}
+	// Error grouping and retention in the background; stopped before the
+	// database closes.
+	maintainCtx, stopMaintain := context.WithCancel(ctx)
+	maintained := make(chan struct{})
+	go func() {
+		defer close(maintained)
+		db.Maintain(maintainCtx, store.DefaultMaintainInterval,
+			func(ctx context.Context) (store.Retention, error) { return db.EffectiveRetention(ctx, retention) },
+			func(err error) { logger.Warn("history maintenance", "err", err) })
+	}()
+	defer func() { stopMaintain(); <-maintained }()
 	if *watch {
 		if err := iv.Watch(ctx); err != nil {
 			logger.Warn("code changes will not be noticed: " + err.Error())
@@ -144,6 +163,22 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stdout, "HTTP front door (%d routes) on http://%s\n", len(routes.Routes), httpLn.Addr())
 	}
 	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
+}
+
+// parseRetention reads --keep, --keep-invocations and --keep-bytes.
+func parseRetention(keep, count, size string) (store.Retention, error) {
+	var r store.Retention
+	var err error
+	if r.MaxAge, err = store.ParseAge(keep); err != nil {
+		return r, fmt.Errorf("--keep: %s", lambdadeck.ErrorMessage(err))
+	}
+	if r.MaxInvocations, err = store.ParseCount(count); err != nil {
+		return r, fmt.Errorf("--keep-invocations: %s", lambdadeck.ErrorMessage(err))
+	}
+	if r.MaxBytes, err = store.ParseBytes(size); err != nil {
+		return r, fmt.Errorf("--keep-bytes: %s", lambdadeck.ErrorMessage(err))
+	}
+	return r, nil
 }
 
 // stringList is a repeatable string flag.
