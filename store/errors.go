@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,6 +89,7 @@ type failureRow struct {
 	function, status    string
 	errorType, errorMsg sql.NullString
 	startedAt           int64
+	codeVersionID       sql.NullInt64
 }
 
 // indexErrorBatch files the next batch of invocations after the
@@ -101,7 +104,7 @@ func (db *DB) indexErrorBatch(ctx context.Context) (int, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT next_id FROM error_index_state WHERE id = 1`).Scan(&next); err != nil {
 		return 0, fmt.Errorf("store: index errors: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, function, status, error_type, error_message, started_at
+	rows, err := tx.QueryContext(ctx, `SELECT id, function, status, error_type, error_message, started_at, code_version_id
 		FROM invocations WHERE id >= ? ORDER BY id LIMIT ?`, next, errorIndexBatch)
 	if err != nil {
 		return 0, fmt.Errorf("store: index errors: %w", err)
@@ -109,7 +112,7 @@ func (db *DB) indexErrorBatch(ctx context.Context) (int, error) {
 	var batch []failureRow
 	for rows.Next() {
 		var r failureRow
-		if err := rows.Scan(&r.id, &r.function, &r.status, &r.errorType, &r.errorMsg, &r.startedAt); err != nil {
+		if err := rows.Scan(&r.id, &r.function, &r.status, &r.errorType, &r.errorMsg, &r.startedAt, &r.codeVersionID); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("store: index errors: %w", err)
 		}
@@ -149,7 +152,7 @@ func (db *DB) indexPending(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: index errors: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT i.id, i.function, i.status, i.error_type, i.error_message, i.started_at
+	rows, err := tx.QueryContext(ctx, `SELECT i.id, i.function, i.status, i.error_type, i.error_message, i.started_at, i.code_version_id
 		FROM error_index_pending AS p JOIN invocations AS i ON i.id = p.invocation_id
 		WHERE i.status NOT IN ('running', 'queued') LIMIT ?`, errorIndexBatch)
 	if err != nil {
@@ -158,7 +161,7 @@ func (db *DB) indexPending(ctx context.Context) (int, error) {
 	var batch []failureRow
 	for rows.Next() {
 		var r failureRow
-		if err := rows.Scan(&r.id, &r.function, &r.status, &r.errorType, &r.errorMsg, &r.startedAt); err != nil {
+		if err := rows.Scan(&r.id, &r.function, &r.status, &r.errorType, &r.errorMsg, &r.startedAt, &r.codeVersionID); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("store: index errors: %w", err)
 		}
@@ -192,9 +195,9 @@ func fileFailure(ctx context.Context, tx *sql.Tx, r failureRow) error {
 		r.function, r.errorType.String, fingerprint); err != nil {
 		return fmt.Errorf("store: index errors: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO invocation_errors (invocation_id, group_id, started_at)
-		SELECT ?, id, ? FROM error_groups WHERE function = ? AND error_type = ? AND fingerprint = ?`,
-		r.id, r.startedAt, r.function, r.errorType.String, fingerprint); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO invocation_errors (invocation_id, group_id, started_at, code_version_id)
+		SELECT ?, id, ?, ? FROM error_groups WHERE function = ? AND error_type = ? AND fingerprint = ?`,
+		r.id, r.startedAt, r.codeVersionID, r.function, r.errorType.String, fingerprint); err != nil {
 		return fmt.Errorf("store: index errors: %w", err)
 	}
 	return nil
@@ -214,11 +217,14 @@ type ErrorGroup struct {
 	// message as it was.
 	LatestRequestID string
 	LatestMessage   string
-	// CodeVersions would list the code versions the group happened in.
-	// HOOK(code-version): invocations have no code version yet (issue 9's
-	// "what code ran"); fill this, and "stopped after a code change", from
-	// that column once main records it.
+	// CodeVersions are the keys (lambdadeck.CodeVersion.Key) of the code
+	// versions the group's failures ran, the latest last; empty when none
+	// recorded one.
 	CodeVersions []string
+	// StoppedAfter is set when the function has run a newer code version
+	// since the group's latest failure, and the group has not happened in
+	// it: that version's key.
+	StoppedAfter string
 }
 
 // errorGroupsSQL sums each group from the (group_id, started_at) index and
@@ -255,7 +261,77 @@ func (db *DB) ErrorGroups(ctx context.Context, function string) ([]ErrorGroup, e
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: error groups: %w", err)
 	}
+	rows.Close()
+	if err := db.attachGroupVersions(ctx, groups); err != nil {
+		return nil, err
+	}
 	return groups, nil
+}
+
+// groupVersionsSQL lists each group's code versions, each with its latest
+// failure, from the filings alone.
+const groupVersionsSQL = `SELECT e.group_id, v.key, max(e.started_at) AS last
+	FROM invocation_errors AS e JOIN code_versions AS v ON v.id = e.code_version_id
+	GROUP BY e.group_id, v.id ORDER BY e.group_id, last`
+
+// latestVersionSQL is the code version of a function's newest invocation
+// and when it started.
+const latestVersionSQL = `SELECT v.key, i.started_at FROM invocations AS i JOIN code_versions AS v ON v.id = i.code_version_id
+	WHERE i.id = (SELECT id FROM invocations WHERE function = ? ORDER BY started_at DESC, id DESC LIMIT 1)`
+
+// attachGroupVersions fills the groups' CodeVersions and StoppedAfter.
+func (db *DB) attachGroupVersions(ctx context.Context, groups []ErrorGroup) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*ErrorGroup, len(groups))
+	for i := range groups {
+		byID[groups[i].ID] = &groups[i]
+	}
+	rows, err := db.read.QueryContext(ctx, groupVersionsSQL)
+	if err != nil {
+		return fmt.Errorf("store: error group versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, last int64
+		var key string
+		if err := rows.Scan(&id, &key, &last); err != nil {
+			return fmt.Errorf("store: error group versions: %w", err)
+		}
+		if g := byID[id]; g != nil {
+			g.CodeVersions = append(g.CodeVersions, key)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: error group versions: %w", err)
+	}
+	rows.Close()
+	type latest struct {
+		key string
+		at  int64
+		ok  bool
+	}
+	current := make(map[string]latest)
+	for i := range groups {
+		g := &groups[i]
+		if len(g.CodeVersions) == 0 {
+			continue
+		}
+		cur, seen := current[g.Function]
+		if !seen {
+			err := db.read.QueryRowContext(ctx, latestVersionSQL, g.Function).Scan(&cur.key, &cur.at)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store: latest code version of %s: %w", g.Function, err)
+			}
+			cur.ok = err == nil
+			current[g.Function] = cur
+		}
+		if cur.ok && fromMicros(cur.at).After(g.LastSeen) && !slices.Contains(g.CodeVersions, cur.key) {
+			g.StoppedAfter = cur.key
+		}
+	}
+	return nil
 }
 
 // ErrorGroupByID returns one group's identity (no counts); an unknown id is

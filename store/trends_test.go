@@ -198,3 +198,54 @@ func TestErrorGroupsIndexer(t *testing.T) {
 		t.Errorf("after reindexing: %+v", groups)
 	}
 }
+
+// TestErrorGroupStopsAfterCodeChange: a group lists the code versions its
+// failures ran, and says it stopped once the function runs a newer version
+// without failing so.
+func TestErrorGroupStopsAfterCodeChange(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	v1 := &lambdadeck.CodeVersion{Commit: "1111111111111111111111111111111111111111"}
+	v2 := &lambdadeck.CodeVersion{Commit: "2222222222222222222222222222222222222222"}
+	base := time.Now().Add(-time.Hour)
+	run := func(at time.Duration, code *lambdadeck.CodeVersion, fe *lambdadeck.FunctionError) {
+		inv := &lambdadeck.Invocation{RequestID: fmt.Sprintf("v-%d", at), Function: "fn", StartedAt: base.Add(at), Code: code, Event: []byte(`{}`)}
+		if err := db.BeginInvocation(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+		inv.Status, inv.Error, inv.EndedAt = lambdadeck.StatusSucceeded, fe, base.Add(at+time.Millisecond)
+		if fe != nil {
+			inv.Status = lambdadeck.StatusFailed
+		}
+		if err := db.FinishInvocation(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boom := func(n int) *lambdadeck.FunctionError {
+		return &lambdadeck.FunctionError{Type: "Error", Message: fmt.Sprintf("item %d missing", n)}
+	}
+	run(time.Minute, v1, boom(1))
+	run(2*time.Minute, v1, boom(2))
+	groups := func() []ErrorGroup {
+		t.Helper()
+		if _, err := db.IndexErrors(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		g, err := db.ErrorGroups(ctx, "fn")
+		if err != nil || len(g) != 1 {
+			t.Fatalf("groups %+v, %v", g, err)
+		}
+		return g
+	}
+	if g := groups()[0]; len(g.CodeVersions) != 1 || g.CodeVersions[0] != v1.Key() || g.StoppedAfter != "" {
+		t.Errorf("under v1: %+v", g)
+	}
+	run(3*time.Minute, v2, nil) // the fix
+	if g := groups()[0]; g.StoppedAfter != v2.Key() {
+		t.Errorf("after the fix: StoppedAfter %q, want %q", g.StoppedAfter, v2.Key())
+	}
+	run(4*time.Minute, v2, boom(3)) // it was not fixed after all
+	if g := groups()[0]; g.StoppedAfter != "" || len(g.CodeVersions) != 2 || g.CodeVersions[1] != v2.Key() {
+		t.Errorf("failing again under v2: %+v", g)
+	}
+}

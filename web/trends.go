@@ -134,7 +134,7 @@ func (s *Server) errorGroups(c echo.Context) error {
 			ID: g.ID, Function: g.Function, ErrorType: g.ErrorType, Fingerprint: g.Fingerprint,
 			Count: g.Count, FirstSeen: g.FirstSeen, LastSeen: g.LastSeen,
 			LatestRequestID: g.LatestRequestID, LatestMessage: g.LatestMessage,
-			CodeVersions: slices.Clone(g.CodeVersions),
+			CodeVersions: slices.Clone(g.CodeVersions), StoppedAfter: g.StoppedAfter,
 		})
 	}
 	return render(c, http.StatusOK, views.ErrorGroups(p))

@@ -15,3 +15,8 @@ CREATE TABLE settings (
 	value      TEXT    NOT NULL,
 	updated_at INTEGER NOT NULL
 ) STRICT;
+
+-- The code version (0015) each filed failure ran, copied by the error
+-- indexer, so a group's versions come from this small table alone: the
+-- invocation's own code_version_id sits after its event (see 0001).
+ALTER TABLE invocation_errors ADD COLUMN code_version_id INTEGER;
