@@ -208,3 +208,53 @@ func TestTerminalLogs(t *testing.T) {
 		t.Errorf("TerminalLogs = %q, want %q", got, want)
 	}
 }
+
+// TestProbeCache: a probe's result is kept in the cache file and reused by
+// the next process while the executable is unchanged; a changed executable
+// is probed again, and a shim (which names another executable) never kept.
+func TestProbeCache(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "interpreters.json")
+	exe := filepath.Join(dir, "fakenode")
+	count := filepath.Join(dir, "runs")
+	write := func(version string) {
+		t.Helper()
+		script := "#!/bin/sh\necho run >> " + count + "\necho " + exe + "\necho " + version + "\n"
+		if err := os.WriteFile(exe, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := func() int {
+		b, _ := os.ReadFile(count)
+		return strings.Count(string(b), "run")
+	}
+	write("v20.1.0")
+	for i := range 3 { // three processes: a fresh interpreters each time
+		c := &interpreters{cacheFile: cache}
+		it := c.lookup(exe, []string{"-e", nodeProbe})
+		if it.Err != nil || it.Path != exe || it.Version != "v20.1.0" {
+			t.Fatalf("probe %d: %+v", i, it)
+		}
+	}
+	if runs() != 1 {
+		t.Fatalf("the interpreter ran %d times for three probes; want 1 (then the cache)", runs())
+	}
+	write("v20.2.0-longer") // another size: another executable
+	if it := (&interpreters{cacheFile: cache}).lookup(exe, []string{"-e", nodeProbe}); it.Version != "v20.2.0-longer" || runs() != 2 {
+		t.Fatalf("changed executable: %+v after %d runs; want the new version, probed again", it, runs())
+	}
+
+	shim := filepath.Join(dir, "shim")
+	if err := os.WriteFile(shim, []byte("#!/bin/sh\necho run >> "+count+"\necho "+exe+"\necho v20.1.0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := runs()
+	for range 2 {
+		if it := (&interpreters{cacheFile: cache}).lookup(shim, []string{"-e", nodeProbe}); it.Path != exe {
+			t.Fatalf("shim: %+v", it)
+		}
+	}
+	if runs()-before != 2 {
+		t.Fatalf("a shim was probed %d times in two processes; want 2 (never cached)", runs()-before)
+	}
+}

@@ -168,7 +168,7 @@ func New(cfg Config) (*Invoker, error) {
 		cfg:     cfg,
 		log:     cfg.Logger,
 		dirs:    dirs,
-		interp:  &interpreters{},
+		interp:  &interpreters{cacheFile: filepath.Join(cfg.StateDir, "interpreters.json")},
 		done:    make(chan struct{}),
 		busy:    map[*instance]struct{}{},
 		live:    map[string]*liveInvocation{},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -55,6 +56,10 @@ type interpreters struct {
 	getenv   func(string) string
 	lookPath func(string) (string, error)
 
+	// cacheFile, if set, keeps probe results between processes (see
+	// probeCache); empty probes every time.
+	cacheFile string
+
 	mu    sync.Mutex
 	found map[string]*probe
 }
@@ -77,8 +82,77 @@ func (c *interpreters) lookup(path string, args []string) *Interpreter {
 		c.found[path] = p
 	}
 	c.mu.Unlock()
-	p.once.Do(func() { p.result = runProbe(path, args) })
+	p.once.Do(func() { p.result = c.cachedProbe(path, args) })
 	return &p.result
+}
+
+// probeKey identifies an interpreter executable on disk: a probe's result
+// is reused while the file it resolves to is the same file, unchanged.
+type probeKey struct {
+	Path  string    `json:"path"`
+	Args  []string  `json:"args"`
+	Real  string    `json:"real"`
+	Size  int64     `json:"size"`
+	MTime time.Time `json:"mtime"`
+}
+
+type probeEntry struct {
+	Key     probeKey `json:"key"`
+	Exec    string   `json:"exec"`
+	Version string   `json:"version"`
+}
+
+// cachedProbe is runProbe through cacheFile: a probe runs the interpreter
+// (100 ms for node here, a second through a pyenv shim), which a single
+// CLI invocation would pay on every run. Only an interpreter that names
+// itself as its executable (no shim or wrapper script, whose choice can
+// change with the folder or a .python-version file) is kept, keyed by its
+// real path, size and modification time.
+func (c *interpreters) cachedProbe(path string, args []string) Interpreter {
+	if c.cacheFile == "" {
+		return runProbe(path, args)
+	}
+	key, ok := probeKeyOf(path, args)
+	if !ok {
+		return runProbe(path, args)
+	}
+	var entries []probeEntry
+	if b, err := os.ReadFile(c.cacheFile); err == nil {
+		_ = json.Unmarshal(b, &entries) // a damaged cache is probed again
+	}
+	for _, e := range entries {
+		if reflect.DeepEqual(e.Key, key) {
+			return Interpreter{Path: e.Exec, Version: e.Version}
+		}
+	}
+	it := runProbe(path, args)
+	if it.Err != nil || it.Path != key.Real {
+		return it
+	}
+	entries = slices.DeleteFunc(entries, func(e probeEntry) bool { return e.Key.Path == path && slices.Equal(e.Key.Args, args) })
+	entries = append(entries, probeEntry{Key: key, Exec: it.Path, Version: it.Version})
+	if b, err := json.Marshal(entries); err == nil {
+		// Written whole then renamed, so a reader never sees half of it.
+		tmp := c.cacheFile + ".tmp" + strconv.Itoa(os.Getpid())
+		if os.WriteFile(tmp, b, 0o600) == nil {
+			if os.Rename(tmp, c.cacheFile) != nil {
+				os.Remove(tmp)
+			}
+		}
+	}
+	return it
+}
+
+func probeKeyOf(path string, args []string) (probeKey, bool) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return probeKey{}, false
+	}
+	st, err := os.Stat(real)
+	if err != nil || !st.Mode().IsRegular() {
+		return probeKey{}, false
+	}
+	return probeKey{Path: path, Args: args, Real: real, Size: st.Size(), MTime: st.ModTime().UTC()}, true
 }
 
 // runProbe asks an interpreter for its real executable and version.

@@ -110,6 +110,10 @@ func (a *App) Invoke(ctx context.Context, args []string) int {
 		return a.invokeRemote(ctx, &remote, c.aws.profile, name, req.Event, req.ClientContext, *quiet)
 	}
 
+	// One invocation needs one function: the others' interpreters are not
+	// probed (a version-manager shim can take a second) nor their builds
+	// checked. An unknown name keeps them all, for the "did you mean".
+	p.functions = onlyFunction(p.functions, name)
 	db, iv, err := a.openParts(ctx, &c, p, a.logger(c.verbose), nil, 0)
 	if err != nil {
 		return a.fail(err)
@@ -276,4 +280,21 @@ func (a *App) Functions(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.Stderr, "warning: %s\n", w)
 	}
 	return exitOK
+}
+
+// onlyFunction returns the function named name (its FunctionName, or its
+// logical ID when no function has that name) alone, or every function when
+// none matches.
+func onlyFunction(fns []lambdadeck.Function, name string) []lambdadeck.Function {
+	for _, fn := range fns {
+		if fn.Name == name {
+			return []lambdadeck.Function{fn}
+		}
+	}
+	for _, fn := range fns {
+		if fn.LogicalID == name {
+			return []lambdadeck.Function{fn}
+		}
+	}
+	return fns
 }
