@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,33 @@ func BenchmarkBeginFinishInvocation(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBeginFinishInvocationParallel is the same write path from 16
+// concurrent callers, as 16 busy instances of one function make it: the
+// writer commits the rows waiting together (writer.go).
+func BenchmarkBeginFinishInvocationParallel(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	event := []byte(`{"httpMethod":"GET","path":"/hello","queryStringParameters":{"name":"world"}}`)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(8) // 16 goroutines on 2 CPUs
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			inv := &lambdadeck.Invocation{
+				RequestID: fmt.Sprintf("bench-%d", next.Add(1)), Function: "hello", Source: lambdadeck.SourceAPI,
+				Event: event, Context: []byte(`{"functionName":"hello"}`), MemorySizeMB: 128, StartedAt: time.Now(),
+			}
+			if err := db.BeginInvocation(ctx, inv); err != nil {
+				b.Fatal(err)
+			}
+			inv.Payload, inv.Status, inv.EndedAt = []byte(`{"statusCode":200,"body":"hello world"}`), lambdadeck.StatusSucceeded, time.Now()
+			if err := db.FinishInvocation(ctx, inv); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkListInvocations lists pages of a 10k-row history whose events

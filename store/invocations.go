@@ -39,23 +39,65 @@ const invocationColumns = `request_id, function, source, user_agent, fixture_id,
 	memory_size_mb, max_memory_used_mb, out_of_memory,
 	started_at, ended_at, chunks`
 
-const insertInvocationSQL = `INSERT INTO invocations (` + invocationColumns + `, ` + versionColumns + `)
-	VALUES (?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?, ?,  ?, ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?, ?,  ?, ?)`
+// The statements that write a row are built from the columns rowArgs binds
+// (invocationColumns, then versionColumns), so that a new column is one
+// line there (and its value in invocationArgs, its field in
+// scanInvocation).
+var (
+	writtenColumns        = invocationColumns + ", " + versionColumns
+	invocationColumnNames = splitColumns(writtenColumns)
 
-// updateInvocationSQL sets every column but id from the invocation, found by
-// its request id (the first argument, bound again as the last).
-const updateInvocationSQL = `UPDATE invocations SET
-	request_id = ?, function = ?, source = ?, user_agent = ?, fixture_id = ?,
-	event = ?, context = ?, client_context = ?, identity = ?, env_overrides = ?,
-	payload = ?, content_type = ?, error_type = ?, error_message = ?, error_stack = ?,
-	logs = ?, logs_truncated = ?, status = ?, cold = ?,
-	init_duration_us = ?, duration_us = ?, billed_duration_us = ?,
-	memory_size_mb = ?, max_memory_used_mb = ?, out_of_memory = ?,
-	started_at = ?, ended_at = ?, chunks = ?,
-	config_id = ?, code_version_id = ?
-	WHERE request_id = ?`
+	insertInvocationSQL = `INSERT INTO invocations (` + writtenColumns + `)
+	VALUES (` + strings.Repeat("?, ", len(invocationColumnNames)-1) + `?)`
 
-const selectInvocationSQL = `SELECT id, ` + invocationColumns + ` FROM invocations WHERE request_id = ?`
+	// updateInvocationSQL sets every column but id from the invocation,
+	// found by its request id (the first argument, bound again as the last).
+	updateInvocationSQL = `UPDATE invocations SET ` + setList(invocationColumnNames) + ` WHERE request_id = ?`
+
+	// finishInvocationSQL sets every column but the ones that identify an
+	// invocation and never change once it began (beginColumns): leaving
+	// them out of the SET list spares SQLite rewriting the entries of every
+	// index on them (started_at, function, source, request_id).
+	finishColumnIndexes = finishColumns()
+	finishInvocationSQL = `UPDATE invocations SET ` + setList(pick(invocationColumnNames, finishColumnIndexes)) + ` WHERE request_id = ?`
+)
+
+// beginColumns are written by BeginInvocation only: the indexed columns
+// that identify an invocation.
+var beginColumns = map[string]bool{"request_id": true, "function": true, "source": true, "started_at": true}
+
+func splitColumns(list string) []string {
+	var names []string
+	for _, c := range strings.Split(list, ",") {
+		names = append(names, strings.TrimSpace(c))
+	}
+	return names
+}
+
+func setList(names []string) string {
+	return strings.Join(names, " = ?, ") + " = ?"
+}
+
+func finishColumns() []int {
+	var idx []int
+	for i, name := range invocationColumnNames {
+		if !beginColumns[name] {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// pick returns the elements of s at the indexes idx, in that order.
+func pick[T any](s []T, idx []int) []T {
+	out := make([]T, len(idx), len(idx)+1)
+	for i, j := range idx {
+		out[i] = s[j]
+	}
+	return out
+}
+
+var selectInvocationSQL = `SELECT id, ` + invocationColumns + ` FROM invocations WHERE request_id = ?`
 
 // summaryColumns are what lists show: no event, payload, logs or context,
 // which can be megabytes each.
@@ -80,39 +122,33 @@ func (db *DB) BeginInvocation(ctx context.Context, inv *lambdadeck.Invocation) (
 	if err != nil {
 		return err
 	}
-	res, err := db.insertInvocation.ExecContext(ctx, args...)
-	if isUniqueViolation(err) {
+	op := &writeOp{insert: true, args: args, requestID: inv.RequestID}
+	err = db.submit(op)
+	if errors.Is(err, errDuplicate) {
 		return lambdadeck.Errorf(lambdadeck.ECONFLICT, "an invocation with request id %q already exists", inv.RequestID)
 	} else if err != nil {
 		return fmt.Errorf("store: begin invocation %s: %w", inv.RequestID, err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("store: begin invocation %s: %w", inv.RequestID, err)
-	}
-	inv.ID = id
+	inv.ID = op.id
 	return nil
 }
 
-// FinishInvocation writes every field of inv, usually its outcome and final
-// status, to the invocation with its request id. It also moves a queued
-// invocation to running. An unknown request id is ENOTFOUND.
+// FinishInvocation writes inv's outcome and final status (every field but
+// those BeginInvocation wrote that identify the invocation: its request
+// id, function, source and start time) to the invocation with its request
+// id. It also moves a queued invocation to running. An unknown request id
+// is ENOTFOUND.
 func (db *DB) FinishInvocation(ctx context.Context, inv *lambdadeck.Invocation) (err error) {
 	defer func() { db.health.note(err) }()
 	args, err := db.rowArgs(ctx, inv)
 	if err != nil {
 		return err
 	}
-	res, err := db.updateInvocation.ExecContext(ctx, append(args, inv.RequestID)...)
-	if err != nil {
-		return fmt.Errorf("store: finish invocation %s: %w", inv.RequestID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("store: finish invocation %s: %w", inv.RequestID, err)
-	}
-	if n == 0 {
+	err = db.submit(&writeOp{args: append(pick(args, finishColumnIndexes), inv.RequestID), requestID: inv.RequestID})
+	if errors.Is(err, errUnknownRow) {
 		return notFound(inv.RequestID)
+	} else if err != nil {
+		return fmt.Errorf("store: finish invocation %s: %w", inv.RequestID, err)
 	}
 	return nil
 }
@@ -213,6 +249,9 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 	case limit > MaxListLimit:
 		limit = MaxListLimit
 	}
+	if err := db.flushSearchFor(ctx, f); err != nil {
+		return InvocationPage{}, err
+	}
 	where, args, err := filterClause(f, true)
 	if err != nil {
 		return InvocationPage{}, err
@@ -255,6 +294,9 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 // CountInvocations returns how many invocations match f; its cursor and
 // limit are ignored.
 func (db *DB) CountInvocations(ctx context.Context, f InvocationFilter) (int, error) {
+	if err := db.flushSearchFor(ctx, f); err != nil {
+		return 0, err
+	}
 	where, args, err := filterClause(f, false)
 	if err != nil {
 		return 0, err
@@ -334,6 +376,15 @@ func filterClause(f InvocationFilter, withCursor bool) (string, []any, error) {
 		return "", nil, nil
 	}
 	return ` WHERE ` + strings.Join(conds, ` AND `), args, nil
+}
+
+// flushSearchFor indexes the rows still queued for the search index
+// (writer.go) before a query that reads the index.
+func (db *DB) flushSearchFor(ctx context.Context, f InvocationFilter) error {
+	if utf8.RuneCountInString(strings.TrimSpace(f.Query)) < minSearchTermRunes {
+		return nil
+	}
+	return db.flushSearchIndex(ctx)
 }
 
 // minSearchTermRunes is the shortest query the trigram index can answer:

@@ -317,6 +317,7 @@ func TestSearchIndexBackfill(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	before := embeddedMigrations(t, nil)
 	delete(before, "0005_invocation_search.sql")
+	delete(before, "0019_search_queue.sql") // it replaces 0005's triggers
 	old, err := openWithMigrations(ctx, path, before, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -55,9 +55,13 @@ type DB struct {
 	// the async queue failed (queue.go).
 	health writeHealth
 
+	writer  *groupWriter   // BeginInvocation and FinishInvocation (writer.go)
+	indexer *searchIndexer // fills the search index (writer.go)
+
 	// Statements of the warm path, prepared once.
 	insertInvocation *sql.Stmt
 	updateInvocation *sql.Stmt
+	finishInvocation *sql.Stmt
 	selectInvocation *sql.Stmt
 
 	versions versionIDs // interned configuration snapshots and code versions (versions.go)
@@ -160,6 +164,8 @@ func openWithMigrations(ctx context.Context, path string, fsys fs.FS, opts Optio
 	if err := db.prepare(ctx); err != nil {
 		return nil, err
 	}
+	db.startWriter()
+	db.startSearchIndexer()
 	return db, nil
 }
 
@@ -317,6 +323,9 @@ func (db *DB) prepare(ctx context.Context) error {
 	if db.updateInvocation, err = db.write.PrepareContext(ctx, updateInvocationSQL); err != nil {
 		return fmt.Errorf("store: prepare update invocation: %w", err)
 	}
+	if db.finishInvocation, err = db.write.PrepareContext(ctx, finishInvocationSQL); err != nil {
+		return fmt.Errorf("store: prepare finish invocation: %w", err)
+	}
 	if db.selectInvocation, err = db.read.PrepareContext(ctx, selectInvocationSQL); err != nil {
 		return fmt.Errorf("store: prepare select invocation: %w", err)
 	}
@@ -346,7 +355,13 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the database. It is safe to call on a partly opened DB.
 func (db *DB) Close() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{db.insertInvocation, db.updateInvocation, db.selectInvocation} {
+	// The writer first: the rows handed to it are written before the
+	// statements close; then the indexer indexes them.
+	db.stopWriter()
+	if db.indexer != nil && db.write != nil {
+		db.stopSearchIndexer()
+	}
+	for _, stmt := range []*sql.Stmt{db.insertInvocation, db.updateInvocation, db.finishInvocation, db.selectInvocation} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}
