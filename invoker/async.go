@@ -122,6 +122,20 @@ func (iv *Invoker) wakeDispatcher() {
 	}
 }
 
+// wakeForSlot wakes the dispatcher when an instance slot frees, if events
+// may be waiting for one: the dispatcher's latest look found some, or it
+// is more than a second old (another process may have queued events).
+// Most invocations finish with nothing queued, and asking the store after
+// each one cost a query on every invocation's path.
+func (iv *Invoker) wakeForSlot() {
+	if iv.cfg.Queue == nil {
+		return
+	}
+	if iv.asyncWaiting.Load() || time.Since(time.Unix(0, iv.asyncLooked.Load())) > time.Second {
+		iv.wakeDispatcher()
+	}
+}
+
 // dispatchLoop runs queued events until Close.
 func (iv *Invoker) dispatchLoop() {
 	defer close(iv.dispatcherDone)
@@ -156,9 +170,14 @@ func (iv *Invoker) dispatchDue(ctx context.Context) (time.Duration, error) {
 	// sends one) find nothing due.
 	next, ok, err := iv.cfg.Queue.NextDue(ctx)
 	if err != nil {
+		iv.asyncWaiting.Store(true) // unknown: look again at the next slot
 		return 0, err
 	}
 	now := time.Now()
+	iv.asyncLooked.Store(now.UnixNano())
+	// An event queued meanwhile sent its own wake-up (buffered), so the
+	// loop looks again even if this says none.
+	iv.asyncWaiting.Store(ok)
 	if !ok {
 		return time.Hour, nil // woken by the next event
 	}

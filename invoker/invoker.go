@@ -107,6 +107,8 @@ type Invoker struct {
 	codes    codeVersions               // the version of each code folder (codeversion.go)
 
 	wake           chan struct{} // wakes the dispatcher (async.go)
+	asyncWaiting   atomic.Bool   // the dispatcher's latest look found events queued
+	asyncLooked    atomic.Int64  // when it looked (unix ns)
 	dispatcherDone chan struct{} // closed when the dispatcher has stopped
 
 	// Writes the store refused, kept to retry (async_store.go).

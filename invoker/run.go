@@ -58,7 +58,7 @@ func (iv *Invoker) run(ctx context.Context, p *pool, spec launchSpec, in *instan
 		// lambdadeck killed it on the way down: not the handler's fault.
 		inv.Status = lambdadeck.StatusInterrupted
 	}
-	iv.wakeDispatcher() // a slot is free for a queued event
+	iv.wakeForSlot() // a slot is free for a queued event
 	// The handler ran: its outcome reaches the caller even if the store
 	// cannot take it now; the write is kept and retried (async_store.go).
 	if iv.cfg.Recorder != nil {

@@ -28,7 +28,7 @@ type writeOp struct {
 	args      []any
 	requestID string
 	// Results, set by the writer before done is closed.
-	id  int64 // the new row's id (insert)
+	id   int64 // the new row's id (insert)
 	err  error
 	done chan struct{}
 }
