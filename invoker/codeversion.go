@@ -52,6 +52,13 @@ type codeEntry struct {
 	headKey string // what HEAD and its ref read when v was found
 	at      time.Time
 	v       lambdadeck.CodeVersion
+
+	// Where the repository is, found once until the folder changes.
+	located           bool
+	gitDir, commonDir string
+	// headStat is HEAD's file identity when refFile was read from it; the
+	// ref HEAD names is only re-read when HEAD itself changes.
+	headStat, headText, refFile string
 }
 
 func (c *codeVersions) entry(dir string) *codeEntry {
@@ -75,7 +82,7 @@ func (c *codeVersions) invalidate(dir string) {
 	c.mu.Unlock()
 	if e != nil {
 		e.mu.Lock()
-		e.valid = false
+		e.valid, e.located = false, false
 		e.mu.Unlock()
 	}
 }
@@ -89,8 +96,12 @@ func (c *codeVersions) version(dir string, skip func(path string) bool) *lambdad
 	e := c.entry(dir)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	gitDir, commonDir := findGitDir(dir)
-	key := headKey(gitDir, commonDir)
+	if !e.located {
+		e.gitDir, e.commonDir = findGitDir(dir)
+		e.located = true
+	}
+	gitDir := e.gitDir
+	key := e.readHead()
 	fresh := c.watched.Load() || (c.unwatchedTTL > 0 && time.Since(e.at) < c.unwatchedTTL)
 	if e.valid && e.headKey == key && fresh {
 		v := e.v
@@ -160,30 +171,47 @@ func findGitDir(dir string) (gitDir, commonDir string) {
 	}
 }
 
-// headKey is what decides the checked-out commit: HEAD, the loose ref it
-// names, and the packed refs' size and time. Equal keys mean the same
-// commit; reading it costs a few small reads.
-func headKey(gitDir, commonDir string) string {
-	if gitDir == "" {
+// readHead returns what decides the checked-out commit: HEAD, the loose
+// ref it names and the packed refs, by size and modification time (to the
+// nanosecond: git writes a moved ref as a new file). Equal
+// keys mean the same commit. It costs three stat calls: HEAD is read
+// only when it changed.
+func (e *codeEntry) readHead() string {
+	if e.gitDir == "" {
 		return ""
 	}
-	head, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	headPath := filepath.Join(e.gitDir, "HEAD")
+	hs := statKey(headPath)
+	if hs != e.headStat {
+		e.headStat, e.refFile = hs, ""
+		head, err := os.ReadFile(headPath)
+		if err != nil {
+			return ""
+		}
+		e.headText = string(head)
+		if ref, ok := strings.CutPrefix(strings.TrimSpace(e.headText), "ref: "); ok {
+			ref = filepath.FromSlash(ref)
+			e.refFile = filepath.Join(e.commonDir, ref)
+			if _, err := os.Stat(filepath.Join(e.gitDir, ref)); err == nil {
+				e.refFile = filepath.Join(e.gitDir, ref)
+			}
+		}
+	}
+	key := hs + "|" + e.headText
+	if e.refFile != "" {
+		key += "|" + statKey(e.refFile) + "|" + statKey(filepath.Join(e.commonDir, "packed-refs"))
+	}
+	return key
+}
+
+// statKey identifies a file's content by its size and modification time;
+// empty when it does not exist.
+func statKey(path string) string {
+	st, err := os.Stat(path)
 	if err != nil {
 		return ""
 	}
-	key := string(head)
-	if ref, ok := strings.CutPrefix(strings.TrimSpace(key), "ref: "); ok {
-		ref = filepath.FromSlash(ref)
-		if b, err := os.ReadFile(filepath.Join(gitDir, ref)); err == nil {
-			key += "|" + string(b)
-		} else if b, err := os.ReadFile(filepath.Join(commonDir, ref)); err == nil {
-			key += "|" + string(b)
-		}
-		if st, err := os.Stat(filepath.Join(commonDir, "packed-refs")); err == nil {
-			key += "|" + st.ModTime().String() + "|" + strconv.FormatInt(st.Size(), 10)
-		}
-	}
-	return key
+	return st.ModTime().Format(time.RFC3339Nano) + "/" + strconv.FormatInt(st.Size(), 10)
 }
 
 // contentHash hashes the names and contents of dir's files, in name order,

@@ -103,3 +103,31 @@ func TestCodeVersionOutsideGitIsAContentHash(t *testing.T) {
 		t.Errorf("an edit left the hash unchanged (no watcher: nothing is cached)")
 	}
 }
+
+// BenchmarkRunVersions is what recording what code ran adds to preparing
+// one invocation of a function in a git repository, with the watcher
+// running: the configuration snapshot, and the code version's check of
+// HEAD (a few small reads, no fork).
+func BenchmarkRunVersions(b *testing.B) {
+	dir := b.TempDir()
+	os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("#!/bin/sh\n"), 0o755)
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "x"}} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			b.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	fn := lambdadeck.Function{Name: "f", Runtime: "provided.al2023", Handler: "x", CodeDir: dir, MemoryMB: 128,
+		Timeout: time.Second, Environment: map[string]string{"A": "1", "B": "2", "C": "3"}}
+	iv, err := New(Config{Functions: []lambdadeck.Function{fn}, StateDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer iv.Close()
+	iv.codes.watched.Store(true)
+	b.ReportAllocs()
+	for b.Loop() {
+		if cfg, v := iv.runSnapshot(fn), iv.codeVersion(fn); cfg == nil || v == nil || v.Commit == "" {
+			b.Fatal("no version")
+		}
+	}
+}

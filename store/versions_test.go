@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,4 +74,39 @@ func TestConfigAndCodeVersionsAreInternedAndFiltered(t *testing.T) {
 	}
 	_, err = db.PreviousInvocation(ctx, "ra")
 	wantCode(t, err, lambdadeck.ENOTFOUND)
+}
+
+// BenchmarkBeginFinishInvocationWithVersions is BenchmarkBeginFinishInvocation
+// with a configuration snapshot and code version on each invocation, as
+// the invoker records them: the difference is the cost of recording what
+// code ran (two hashes and map lookups; the rows are interned once).
+func BenchmarkBeginFinishInvocationWithVersions(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	event := []byte(`{"httpMethod":"GET","path":"/hello","queryStringParameters":{"name":"world"}}`)
+	cfg := &lambdadeck.RunConfig{Runtime: "nodejs20.x", Handler: "index.handler", MemoryMB: 128, Timeout: 3 * time.Second,
+		Architecture: "x86_64", EnvNames: []string{"A", "B", "C"}, EnvHash: strings.Repeat("a", 64), Interpreter: "node v20.20.2"}
+	code := &lambdadeck.CodeVersion{Commit: strings.Repeat("b", 40)}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		inv := &lambdadeck.Invocation{
+			RequestID: fmt.Sprintf("bench-%d", i), Function: "hello", Source: lambdadeck.SourceAPI, Event: event,
+			Context: []byte(`{"functionName":"hello"}`), MemorySizeMB: 128, StartedAt: time.Now(), Config: cfg, Code: code,
+		}
+		if err := db.BeginInvocation(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+		inv.Payload = []byte(`{"statusCode":200,"body":"hello world"}`)
+		inv.ContentType = "application/json"
+		inv.Logs = "START RequestId: x Version: $LATEST\nhello\nEND RequestId: x\nREPORT RequestId: x\n"
+		inv.Status = lambdadeck.StatusSucceeded
+		inv.Duration, inv.BilledDuration = 1200*time.Microsecond, 2*time.Millisecond
+		inv.MaxMemoryUsedMB = 60
+		inv.EndedAt = time.Now()
+		if err := db.FinishInvocation(ctx, inv); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

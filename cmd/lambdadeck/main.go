@@ -54,6 +54,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return app.Functions(ctx, args)
 	case "fixtures":
 		return app.Fixtures(ctx, args)
+	case "invocations":
+		return app.Invocations(ctx, args)
 	case "keys":
 		return app.Keys(ctx, args)
 	case "generate-event":
@@ -85,6 +87,8 @@ Usage:
   lambdadeck functions [-t template.yaml]
   lambdadeck fixtures list|export|import [--dir events/] [--function F] [--format sam|console]
   lambdadeck keys create|list|revoke [--user NAME] [--name NAME]   (API keys for the AWS CLI and SDKs)
+  lambdadeck invocations export [--function F] [--status S] [--code KEY] [--request-id ID] > bundle.json
+  lambdadeck invocations import bundle.json
   lambdadeck generate-event [SERVICE [EVENT [--param value ...]]]
   lambdadeck test [-t template.yaml] [--function F] [--fixture NAME] [--env dev] [--junit out.xml]
   lambdadeck version

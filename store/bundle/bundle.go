@@ -157,11 +157,16 @@ type Header struct {
 
 // Write writes a bundle of the invocations with the given request ids,
 // read whole one at a time, so memory holds one invocation at a time
-// however large the bundle. An unknown request id is ENOTFOUND; nothing
-// useful has been written then, and the caller should discard w.
+// however large the bundle. An unknown request id is ENOTFOUND, found
+// before anything is written.
 func Write(ctx context.Context, w io.Writer, db *store.DB, h Header, requestIDs []string) error {
 	if h.Server == "" {
 		return lambdadeck.Errorf(lambdadeck.EINVALID, "an export needs the server's name")
+	}
+	for _, id := range requestIDs {
+		if _, _, err := db.InvocationPartSize(ctx, id, store.PartEvent); err != nil {
+			return err
+		}
 	}
 	head := Bundle{Format: Format, Kind: h.Kind, Server: h.Server, ExportedAt: time.Now().UTC(), Filter: h.Filter}
 	b, err := json.Marshal(head)

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -81,9 +82,7 @@ func TestJSONCapsChanges(t *testing.T) {
 	}
 }
 
-func itoa(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)))
-}
+func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestNormaliseLog(t *testing.T) {
 	for _, c := range [][2]string{
