@@ -33,7 +33,17 @@ type Page struct {
 	// StoreProblem says why lambdadeck's database is failing, shown as a
 	// banner on every page until it recovers; empty while it works.
 	StoreProblem string
+	// Who is signed in and what they may do. In laptop mode the local
+	// user, with every role; Team shows the account menu.
+	Principal lambdadeck.Principal
+	Team      bool
+	// Open is --auth none on a network: a permanent warning on every page.
+	Open bool
 }
+
+// Can reports whether the page's viewer has role need: pages show only
+// the buttons and forms their role may use.
+func (p Page) Can(need lambdadeck.Role) bool { return p.Principal.Can(need) }
 
 // FunctionRow is one line of the dashboard's function table.
 type FunctionRow struct {
@@ -85,6 +95,9 @@ type InvokeForm struct {
 	// Environments are offered for {{variables}} in the event (none: the
 	// select is left out).
 	Environments []EnvironmentOption
+	// NoOverrides leaves out the environment overrides: the viewer's role
+	// (runner) may invoke but not change what runs.
+	NoOverrides bool
 }
 
 // FunctionPage is the page of one function: configuration, event editor,

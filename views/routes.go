@@ -1,5 +1,7 @@
 package views
 
+import "github.com/lambdadeck/lambdadeck"
+
 // RouteRow is one route of the HTTP front door, for the routes page and
 // the function page.
 type RouteRow struct {
@@ -65,4 +67,13 @@ func sampleMethod(m string) string {
 		return "GET"
 	}
 	return m
+}
+
+// sendable is the routes the page offers a send form for: all of them to a
+// runner, none to a viewer.
+func sendable(p RoutesPage) []RouteRow {
+	if !p.Can(lambdadeck.RoleRunner) {
+		return nil
+	}
+	return p.Routes
 }

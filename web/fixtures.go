@@ -436,7 +436,9 @@ func (s *Server) loadPickedFixture(c echo.Context) error {
 	}
 	c.Response().Header().Set("HX-Push-Url", target)
 	token, _ := c.Get(csrfContextKey).(string)
-	return render(c, http.StatusOK, views.InvokeFormFields(fn, invokeFormFromFixture(f), token))
+	form := invokeFormFromFixture(f)
+	form.NoOverrides = !principalOf(c).Can(editor)
+	return render(c, http.StatusOK, views.InvokeFormFields(fn, form, token))
 }
 
 // pickedFixture reads the picker's form: the fixture field and ?function=.

@@ -160,6 +160,7 @@ func (s *Server) renderFunctionPage(c echo.Context, status int, p views.Function
 	}
 	p.Trends = views.NewTrendView(trends, false)
 	p.Page = s.page(c, fn.Name, "functions")
+	p.Form.NoOverrides = !p.Can(editor)
 	p.Env = maskedEnv(fn.Environment)
 	p.Routes = routeRows(s.Routes().RoutesOf(fn.Name))
 	return render(c, status, views.FunctionDetail(p))
@@ -210,6 +211,12 @@ func (s *Server) invokeFunction(c echo.Context) error {
 		return s.formMistake(c, fn, err)
 	}
 	req, err := invokeRequestFromForm(fn.Name, c.Request().PostForm)
+	if err == nil && len(req.Env) > 0 {
+		// Overrides change what runs (NODE_OPTIONS, PATH ...): editors only.
+		if err := requireRole(c, editor); err != nil {
+			return err
+		}
+	}
 	if err == nil {
 		err = invoker.CheckOverrides(fn, req.Env)
 	}

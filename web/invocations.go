@@ -342,6 +342,11 @@ func (s *Server) runInvocationAgain(c echo.Context) error {
 		Source:    lambdadeck.SourceBrowser,
 		UserAgent: c.Request().UserAgent(),
 	}
+	if len(req.Env) > 0 {
+		if err := requireRole(c, editor); err != nil {
+			return err
+		}
+	}
 	if len(inv.ClientContext) > 0 && string(inv.ClientContext) != "null" {
 		req.ClientContext = inv.ClientContext
 	}

@@ -175,6 +175,9 @@ func (s *Server) lambdaAPI(h echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if err == nil {
+			err = s.authorizeLambdaAPI(c)
+		}
+		if err == nil {
 			err = h(c)
 		}
 		if err != nil {

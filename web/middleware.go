@@ -62,6 +62,8 @@ func (s *Server) middleware() error {
 		limitBody(maxBodyBytes),
 		readForm,
 		requireToken(csrf),
+		s.authenticate,
+		s.authorize,
 	)
 	return nil
 }

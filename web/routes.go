@@ -74,6 +74,20 @@ func (s *Server) routes() {
 	e.GET(adminKeysPath, s.keysPage(adminKeys))                     // every account's keys (?user=NAME), admin only
 	e.POST(adminKeysPath, s.createKey(adminKeys))                   // create one for any account
 	e.POST(adminKeysPath+"/:id/revoke", s.revokeKey(adminKeys))     // revoke anyone's
+	e.GET("/login", s.loginPage)                                    // sign in: name and password, or the identity provider
+	e.POST("/login", s.login)                                       // check the password (rate-limited), open a session
+	e.POST("/logout", s.logout)                                     // end this session
+	e.GET("/auth/oidc/login", s.oidcLogin)                          // off to the identity provider (state, nonce, PKCE)
+	e.GET("/auth/oidc/callback", s.oidcCallback)                    // back from it: verify the ID token, open a session
+	e.GET("/account", s.accountPage)                                // who I am, my role, change my password
+	e.POST("/account/password", s.changePassword)                   // change my password; my other sessions end
+	e.POST("/account/logout-all", s.logoutEverywhere)               // end every session of my account
+	e.GET("/admin/users", s.usersPage)                              // accounts and their roles
+	e.POST("/admin/users", s.addUser)                               // add one (a one-time password with --auth local)
+	e.POST("/admin/users/:id/role", s.setUserRole)                  // change an account's role
+	e.POST("/admin/users/:id/disable", s.setUserDisabled)           // disable or enable an account
+	e.POST("/admin/users/:id/password", s.resetUserPassword)        // a new one-time password
+	e.GET("/admin/audit", s.auditPage)                              // who did what, with filters
 
 	e.GET(static.Prefix+"*", echo.WrapHandler(s.assets)) // content-hashed, immutable assets
 	e.GET("/favicon.ico", s.favicon)                     // browsers ask for it even with a <link rel=icon>

@@ -69,6 +69,9 @@ type Config struct {
 	// IntegrationTimeout is how long the front door waits for a REST API's
 	// function before answering 504 (DefaultIntegrationTimeout when zero).
 	IntegrationTimeout time.Duration
+	// Auth is how people sign in; the zero value is laptop mode (no
+	// sign-in, every request the local user's).
+	Auth AuthConfig
 }
 
 // Server serves lambdadeck's dashboard. It is an http.Handler.
@@ -92,6 +95,11 @@ type Server struct {
 	requireSignedAPI bool
 	secrets          *store.Secrets
 	retention        store.Retention
+	auth             AuthConfig
+	limiter          *loginLimiter
+	oidc             *oidcProvider // --auth oidc (oidc.go)
+	// registered holds "METHOD /path" of every route, for authorize.
+	registered map[string]bool
 }
 
 // New builds the server and its routes.
@@ -111,6 +119,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	hosts, err := parseAllowedHosts(cfg.AllowedHosts)
 	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	auth := cfg.Auth.withDefaults()
+	if err := auth.check(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	assets, err := static.New()
@@ -134,6 +146,14 @@ func New(cfg Config) (*Server, error) {
 		requireSignedAPI: cfg.RequireSignedAPI,
 		secrets:          cfg.Secrets,
 		retention:        cfg.Retention,
+		auth:             auth,
+		limiter:          newLoginLimiter(),
+		registered:       map[string]bool{},
+	}
+	if auth.Mode == AuthOIDC {
+		if s.oidc, err = newOIDCProvider(context.Background(), auth.OIDC); err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
 	}
 	s.handler = s.guard(s.echo, false)
 	s.front = newFrontDoor(s, cfg.Routes, cfg.IntegrationTimeout)
@@ -144,6 +164,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	s.routes()
+	for _, r := range s.echo.Routes() {
+		s.registered[routeKey(r.Method, r.Path)] = true
+	}
 	return s, nil
 }
 
@@ -187,6 +210,9 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 		Version:   s.version,
 		// The banner stays on every page until the store recovers.
 		StoreProblem: s.storeBanner(c.Request().Context()),
+		Principal:    principalOf(c),
+		Team:         s.auth.team(),
+		Open:         s.auth.Mode == AuthNone,
 	}
 }
 
