@@ -513,7 +513,7 @@ func checkRows(path string, rows map[string]*result) error {
 		return err
 	}
 	defer db.Close()
-	lookup, err := db.Prepare(`SELECT status, id IN (SELECT rowid FROM invocation_search) FROM invocations WHERE request_id = ?`)
+	lookup, err := db.Prepare(`SELECT status, EXISTS (SELECT 1 FROM invocation_search WHERE rowid = invocations.id) FROM invocations WHERE request_id = ?`)
 	if err != nil {
 		return err
 	}
