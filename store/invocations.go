@@ -236,7 +236,8 @@ type InvocationPage struct {
 }
 
 // ListInvocations returns one page of invocations matching f, newest first
-// (by start time, then row id). Pages are cut by a cursor, not an offset,
+// (by start time, then row id; a text search of three characters or more
+// newest recorded first, see search.go). Pages are cut by a cursor, not an offset,
 // so a page costs the same however deep it is and rows recorded meanwhile
 // do not shift it. A malformed cursor or an unknown status is EINVALID.
 func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (InvocationPage, error) {
@@ -251,6 +252,9 @@ func (db *DB) ListInvocations(ctx context.Context, f InvocationFilter) (Invocati
 	}
 	if err := db.flushSearchFor(ctx, f); err != nil {
 		return InvocationPage{}, err
+	}
+	if indexedSearch(f) {
+		return db.listSearch(ctx, f, limit)
 	}
 	where, args, err := filterClause(f, true)
 	if err != nil {
@@ -300,6 +304,9 @@ func (db *DB) CountInvocations(ctx context.Context, f InvocationFilter) (int, er
 	where, args, err := filterClause(f, false)
 	if err != nil {
 		return 0, err
+	}
+	if where == "" {
+		return db.countAllRows(ctx)
 	}
 	var n int
 	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM invocations`+where, args...).Scan(&n); err != nil {

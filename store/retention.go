@@ -397,7 +397,10 @@ func (p *pruner) deleteOldest(ctx context.Context, cutoff int64, limit int) erro
 			return nil
 		}
 		start := time.Now()
-		if err := p.db.deleteInvocations(ctx, ids); err != nil {
+		p.db.rows.invalidate()
+		err = p.db.deleteInvocations(ctx, ids)
+		p.db.rows.invalidate()
+		if err != nil {
 			return err
 		}
 		done += len(ids)

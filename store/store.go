@@ -57,6 +57,8 @@ type DB struct {
 
 	writer  *groupWriter   // BeginInvocation and FinishInvocation (writer.go)
 	indexer *searchIndexer // fills the search index (writer.go)
+	// rows caches the number of invocations (search.go).
+	rows rowCount
 
 	// Statements of the warm path, prepared once.
 	insertInvocation *sql.Stmt

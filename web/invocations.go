@@ -64,19 +64,20 @@ func (s *Server) invocationHistory(c echo.Context) error {
 	}
 	// A first page without a next one holds every match: counting them
 	// again would cost a second scan, which a text search makes a full one.
-	total := len(page.Items)
+	total, estimated := len(page.Items), false
 	if before != "" || page.Next != "" {
-		if total, err = s.store.CountInvocations(ctx, query); err != nil {
+		if total, estimated, err = s.store.EstimateInvocations(ctx, query); err != nil {
 			return err
 		}
 	}
 	list := views.InvocationList{
-		Page:          s.page(c, "Invocations", "invocations"),
-		Filter:        filter,
-		FunctionNames: s.functionNames(filter.Function),
-		Items:         page.Items,
-		Total:         total,
-		PageSize:      historyPageSize,
+		Page:           s.page(c, "Invocations", "invocations"),
+		Filter:         filter,
+		FunctionNames:  s.functionNames(filter.Function),
+		Items:          page.Items,
+		Total:          total,
+		TotalEstimated: estimated,
+		PageSize:       historyPageSize,
 	}
 	if page.Next != "" {
 		list.OlderURL = historyURL(filter, page.Next)
