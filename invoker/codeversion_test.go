@@ -5,10 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/store"
 )
 
 // gitIn runs git in dir with a fixed identity, failing the test on error.
@@ -129,5 +131,25 @@ func BenchmarkRunVersions(b *testing.B) {
 		if cfg, v := iv.runSnapshot(fn), iv.codeVersion(fn); cfg == nil || v == nil || v.Commit == "" {
 			b.Fatal("no version")
 		}
+	}
+}
+
+// TestEventInvocationsRecordWhatRan checks that an Event invocation's
+// attempt, recorded by the dispatcher in the store, carries the
+// configuration and code version it ran with.
+func TestEventInvocationsRecordWhatRan(t *testing.T) {
+	fns, _, _ := asyncFunctions(t)
+	r := newAsyncRig(t, t.TempDir(), fns, store.Options{})
+	id := r.invokeAsync(t, "ok", `{"n":1}`)
+	r.awaitEvent(t, id)
+	inv, err := r.db.Invocation(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Config == nil || inv.Config.Handler != "index.ok" || !strings.HasPrefix(inv.Config.Interpreter, "node v") {
+		t.Errorf("config = %+v", inv.Config)
+	}
+	if inv.Code == nil || inv.Code.Commit != "" || len(inv.Code.ContentHash) != 64 {
+		t.Errorf("code of a folder outside git = %+v, want a content hash", inv.Code)
 	}
 }
