@@ -56,6 +56,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return app.Fixtures(ctx, args)
 	case "invocations":
 		return app.Invocations(ctx, args)
+	case "users":
+		return app.Users(ctx, args)
+	case "audit":
+		return app.Audit(ctx, args)
 	case "keys":
 		return app.Keys(ctx, args)
 	case "generate-event":
@@ -91,6 +95,8 @@ Usage:
   lambdadeck invocations import bundle.json
   lambdadeck generate-event [SERVICE [EVENT [--param value ...]]]
   lambdadeck test [-t template.yaml] [--function F] [--fixture NAME] [--env dev] [--junit out.xml]
+  lambdadeck users add|list|set-role|disable|reset-password ...   (accounts of a team server)
+  lambdadeck audit [--actor NAME] [--action auth.]                  (the audit log as JSON lines)
   lambdadeck version
 
 Without -t, lambdadeck uses template.yaml or template.yml in the current

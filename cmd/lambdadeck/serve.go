@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,8 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 	keep := fs.String("keep", "", "remove invocations older than this `age` (30d, 12h, 2w); wins over /settings")
 	keepInvocations := fs.String("keep-invocations", "", "keep at most this `many` invocations, the newest (1000000, 1M); wins over /settings")
 	keepBytes := fs.String("keep-bytes", "", "remove the oldest invocations while the database is larger than this `size` (5GB, 500MB); wins over /settings")
+	var team teamFlags
+	team.register(fs)
 	watch := fs.Bool("watch", true, "retire warm instances when a function's code or the template changes, so the next invocation runs the new code")
 	if _, err := parse(fs, args); err != nil {
 		return a.fail(usageError(err))
@@ -54,6 +57,10 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		}
 	}
 	retention, err := parseRetention(*keep, *keepInvocations, *keepBytes)
+	if err != nil {
+		return a.fail(usageError(err))
+	}
+	authConfig, tlsConfig, err := team.config(map[string]string{"--addr": *addr, "--api-addr": *apiAddr, "--http-addr": *httpAddr})
 	if err != nil {
 		return a.fail(usageError(err))
 	}
@@ -103,13 +110,22 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		// API keys' secrets, sealed under a key beside the database.
 		Secrets:   store.NewSecrets(filepath.Join(c.stateDirectory(), store.SecretsFile)),
 		Retention: retention,
+		Auth:      authConfig,
+		// In team mode the Lambda API takes only requests signed with an
+		// account's API key.
+		RequireSignedAPI: authConfig.Mode == web.AuthLocal || authConfig.Mode == web.AuthProxy || authConfig.Mode == web.AuthOIDC,
 	})
 	if err != nil {
 		return a.fail(lambdadeck.Errorf(lambdadeck.EINVALID, "%s", strings.TrimPrefix(err.Error(), "web: ")))
 	}
+	a.teamNotice(ctx, db, authConfig)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return a.fail(fmt.Errorf("cannot listen on %s: %w", *addr, err))
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln, scheme = tls.NewListener(ln, tlsConfig), "https"
 	}
 	// Error grouping and retention in the background; stopped before the
 	// database closes.
@@ -136,13 +152,17 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		// The API's own listener answers everything in AWS's format, even
 		// unknown paths; it stops, gracefully, before the invoker does.
 		api := srv.HTTPServer(srv.LambdaAPI())
+		apiScheme := "http"
+		if tlsConfig != nil {
+			apiLn, apiScheme = tls.NewListener(apiLn, tlsConfig), "https"
+		}
 		go api.Serve(srv.Listener(apiLn))
 		defer func() {
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = api.Shutdown(shutdownCtx)
 		}()
-		fmt.Fprintf(a.Stdout, "AWS Lambda API on http://%s\n", apiLn.Addr())
+		fmt.Fprintf(a.Stdout, "AWS Lambda API on %s://%s\n", apiScheme, apiLn.Addr())
 	}
 	if *httpAddr != "" {
 		httpLn, err := net.Listen("tcp", *httpAddr)
@@ -162,7 +182,7 @@ func (a *App) Serve(ctx context.Context, args []string) int {
 		srv.SetFrontDoorURL("http://" + httpLn.Addr().String())
 		fmt.Fprintf(a.Stdout, "HTTP front door (%d routes) on http://%s\n", len(routes.Routes), httpLn.Addr())
 	}
-	return a.serve(ctx, ln, srv, p, len(iv.Functions()))
+	return a.serve(ctx, ln, scheme, srv, p, len(iv.Functions()))
 }
 
 // parseRetention reads --keep, --keep-invocations and --keep-bytes.
@@ -218,7 +238,7 @@ func (a *App) reloadTemplate(path string, opts sam.Options, logger *slog.Logger,
 
 // serve runs srv on ln until ctx is done, then shuts down gracefully:
 // requests in flight get a few seconds to finish before instances are killed.
-func (a *App) serve(ctx context.Context, ln net.Listener, srv *web.Server, p *project, functions int) int {
+func (a *App) serve(ctx context.Context, ln net.Listener, scheme string, srv *web.Server, p *project, functions int) int {
 	// Header, body and idle timeouts, and the peer's user noted for the
 	// same-user check; no write timeout: an invocation may legitimately run
 	// for 15 minutes.
@@ -227,7 +247,7 @@ func (a *App) serve(ctx context.Context, ln net.Listener, srv *web.Server, p *pr
 	if p.builtIn {
 		source = "the built-in examples (" + p.templatePath + ")"
 	}
-	fmt.Fprintf(a.Stdout, "lambdadeck %s: %d functions from %s\nListening on http://%s\n", Version, functions, source, ln.Addr())
+	fmt.Fprintf(a.Stdout, "lambdadeck %s: %d functions from %s\nListening on %s://%s\n", Version, functions, source, scheme, ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(srv.Listener(ln)) }()
 	select {
@@ -261,4 +281,20 @@ func checkListenAddr(flag, value string) error {
 		return fmt.Errorf("%s %q is not host:port (like 127.0.0.1:8080)", flag, value)
 	}
 	return nil
+}
+
+// teamNotice says on start which mode runs, and, for --auth local with no
+// account yet, how to create the first admin.
+func (a *App) teamNotice(ctx context.Context, db *store.DB, cfg web.AuthConfig) {
+	switch cfg.Mode {
+	case web.AuthLaptop:
+		return
+	case web.AuthNone:
+		fmt.Fprintln(a.Stdout, "WARNING: --auth none: anyone who can reach this lambdadeck can run any function and read every invocation.")
+		return
+	}
+	fmt.Fprintf(a.Stdout, "Team mode: --auth %s\n", cfg.Mode)
+	if n, err := db.CountUsers(ctx); err == nil && n == 0 && cfg.Mode == web.AuthLocal {
+		fmt.Fprintf(a.Stdout, "No accounts yet. Create the first admin (in another shell, same --db):\n  lambdadeck users add NAME --role admin --db %s\n", db.Path())
+	}
 }
