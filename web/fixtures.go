@@ -228,6 +228,9 @@ func (s *Server) fixtureFromForm(values url.Values) (*lambdadeck.Fixture, error)
 // formAuthor is the author a fixture form names, or, for a form without
 // the field, the one the author cookie remembers.
 func formAuthor(c echo.Context, values url.Values) (string, error) {
+	if name, ok := accountAuthor(c); ok {
+		return store.NormalizeAuthor(name) // in team mode the account, whatever was typed
+	}
 	if !values.Has(fieldAuthor) {
 		return store.NormalizeAuthor(authorFromCookie(c))
 	}
@@ -773,6 +776,9 @@ func lcsDiff(a, b []string) []views.DiffLine {
 // authorFromCookie returns the display name kept in the author cookie, or
 // "" when there is none (or it is not a valid name).
 func authorFromCookie(c echo.Context) string {
+	if name, ok := accountAuthor(c); ok {
+		return name
+	}
 	cookie, err := c.Cookie(authorCookie)
 	if err != nil {
 		return ""
@@ -820,4 +826,14 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// accountAuthor is the signed-in account's name: in team mode a fixture's
+// author is who saved it, not a typed name.
+func accountAuthor(c echo.Context) (string, bool) {
+	p := principalOf(c)
+	if p.Kind == lambdadeck.PrincipalUser || p.Kind == lambdadeck.PrincipalKey {
+		return p.User, true
+	}
+	return "", false
 }

@@ -85,3 +85,22 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Errorf("replayed callback: %d", r.status)
 	}
 }
+
+// TestEditorRevisionAuthor: in team mode a fixture's revision names the
+// account that saved it, whatever the author field says.
+func TestEditorRevisionAuthor(t *testing.T) {
+	e := newTeamEnv(t, AuthConfig{Mode: AuthLocal})
+	addUser(t, e.db, "erin", lambdadeck.RoleEditor, "editor password 1")
+	c := e.client()
+	if r := c.login(t, "erin", "editor password 1"); r.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", r.status)
+	}
+	r := c.post(t, "/fixtures/new", "/fixtures", url.Values{"name": {"order"}, "function": {"hello"}, "event": {`{"a":1}`}, "author": {"mallory"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create fixture: %d %s", r.status, truncate(r.body, 300))
+	}
+	page := c.get(t, r.header.Get("Location"))
+	if !strings.Contains(page.body, "erin") || strings.Contains(page.body, "mallory") {
+		t.Errorf("the fixture page does not name the account as author")
+	}
+}
