@@ -64,6 +64,16 @@ const errorIndexBatch = 500
 // limit rows (0: no limit), so a caller on a request path bounds its cost.
 func (db *DB) IndexErrors(ctx context.Context, limit int) (int, error) {
 	read := 0
+	// Asked on the read pool first: nothing new costs no write
+	// transaction (which waits for the write connection).
+	var work bool
+	if err := db.read.QueryRowContext(ctx, `SELECT coalesce((SELECT max(id) FROM invocations), -1) >= (SELECT next_id FROM error_index_state)
+		OR EXISTS (SELECT 1 FROM error_index_pending)`).Scan(&work); err != nil {
+		return 0, fmt.Errorf("store: index errors: %w", err)
+	}
+	if !work {
+		return 0, nil
+	}
 	// Rows that were still running when last read.
 	n, err := db.indexPending(ctx)
 	if err != nil {
@@ -236,13 +246,20 @@ const errorGroupsSQL = `SELECT g.id, g.function, g.error_type, g.fingerprint, s.
 	JOIN error_groups AS g ON g.id = s.group_id
 	JOIN invocations AS i ON i.id = (
 		SELECT invocation_id FROM invocation_errors WHERE group_id = s.group_id ORDER BY started_at DESC LIMIT 1)
-	WHERE ?1 = '' OR g.function = ?1
 	ORDER BY s.last DESC, g.id DESC`
 
 // ErrorGroups returns the error groups of function (every function when
 // empty), the most recently seen first. It reads what IndexErrors filed.
 func (db *DB) ErrorGroups(ctx context.Context, function string) ([]ErrorGroup, error) {
-	rows, err := db.read.QueryContext(ctx, errorGroupsSQL, function)
+	// Two fixed queries rather than "? = '' OR function = ?", which the
+	// planner cannot simplify for a bound value (it read every group's
+	// latest invocation row in full: 0.7 s at 50,000 rows).
+	query, args := errorGroupsSQL, []any{}
+	if function != "" {
+		query = strings.Replace(errorGroupsSQL, "\tORDER BY s.last", "\tWHERE g.function = ?\n\tORDER BY s.last", 1)
+		args = append(args, function)
+	}
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: error groups: %w", err)
 	}
