@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -27,7 +26,8 @@ import (
 const apiKeyTouchTimeout = 2 * time.Second
 
 // authenticateAPI verifies the request's signature and records its
-// principal; the refusals are AWS's. It reads the body whole (the
+// principal; the refusals are AWS's. The role check that follows is
+// authorizeLambdaAPI's (authz.go). It reads the body whole (the
 // signature covers its hash) and puts it back for the handler.
 func (s *Server) authenticateAPI(c echo.Context) error {
 	req := c.Request()
@@ -47,6 +47,9 @@ func (s *Server) authenticateAPI(c echo.Context) error {
 	var key lambdadeck.APIKey
 	var user lambdadeck.User
 	lookup := func(ctx context.Context, accessKeyID string) (string, error) {
+		if s.secrets == nil {
+			return "", sigv4.ErrUnknownKey // no server key: no key can be checked
+		}
 		k, secret, err := s.store.APIKeySecret(ctx, s.secrets, accessKeyID)
 		if lambdadeck.ErrorCode(err) == lambdadeck.ENOTFOUND {
 			return "", sigv4.ErrUnknownKey
@@ -84,33 +87,4 @@ func (s *Server) authenticateAPI(c echo.Context) error {
 		s.logger.Warn("could not record an API key's use", "key", key.AccessKeyID, "err", err)
 	}
 	return nil
-}
-
-// apiOperation names the Lambda API operation of a request, as IAM names
-// its actions, and the role it needs.
-func apiOperation(req *http.Request) (action string, need lambdadeck.Role) {
-	path := req.URL.Path
-	switch {
-	case strings.HasSuffix(path, "/invocations") && strings.HasPrefix(path, "/2015-03-31/"):
-		return "lambda:InvokeFunction", lambdadeck.RoleRunner
-	case strings.HasPrefix(path, "/2021-11-15/"):
-		return "lambda:InvokeFunction", lambdadeck.RoleRunner
-	case strings.HasSuffix(strings.TrimSuffix(path, "/"), "/functions"):
-		return "lambda:ListFunctions", lambdadeck.RoleViewer
-	case strings.HasSuffix(path, "/configuration"):
-		return "lambda:GetFunctionConfiguration", lambdadeck.RoleViewer
-	}
-	return "lambda:GetFunction", lambdadeck.RoleViewer
-}
-
-// authorizeAPI refuses a signed request whose account's role does not
-// allow the operation, with AWS's AccessDeniedException.
-func authorizeAPI(c echo.Context) error {
-	p := principalOf(c)
-	action, need := apiOperation(c.Request())
-	if p.Can(need) {
-		return nil
-	}
-	return &apiError{Status: http.StatusForbidden, Code: "AccessDeniedException", Message: fmt.Sprintf(
-		"User: %s is not authorized to perform: %s: the %s role may not; it needs the %s role", p, action, p.Role, need)}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/lambdadeck/lambdadeck"
+	"github.com/lambdadeck/lambdadeck/store"
 	"github.com/lambdadeck/lambdadeck/views"
 )
 
@@ -163,6 +164,7 @@ func (s *Server) createKey(scope keysScope) echo.HandlerFunc {
 			}
 			return s.renderKeys(c, scope, http.StatusUnprocessableEntity, nil, name, userName, err)
 		}
+		s.auditAs(c, store.AuditKeyCreate, key.AccessKeyID, fmt.Sprintf("key %q of %s", key.Name, key.User))
 		created := &views.CreatedKey{AccessKeyID: key.AccessKeyID, Secret: secret, Name: key.Name, User: key.User,
 			Commands: keyCommands(c, key.AccessKeyID, secret)}
 		return s.renderKeys(c, scope, http.StatusOK, created, "", "", nil)
@@ -198,6 +200,7 @@ func (s *Server) revokeKey(scope keysScope) echo.HandlerFunc {
 		if err := s.store.RevokeAPIKey(ctx, key.AccessKeyID); err != nil {
 			return err
 		}
+		s.auditAs(c, store.AuditKeyRevoke, key.AccessKeyID, fmt.Sprintf("key %q of %s", key.Name, key.User))
 		return redirectTo(c, scope.base)
 	}
 }

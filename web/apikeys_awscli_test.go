@@ -50,7 +50,7 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// teamAPI is a team-mode server (signed Lambda API requests) with accounts
+// teamAPI is a team-mode server (--auth local: signed Lambda API requests) with accounts
 // and their keys, and everything it logs at debug level.
 type teamAPI struct {
 	*apiEnv
@@ -68,7 +68,8 @@ func newTeamAPI(t *testing.T) *teamAPI {
 			t.Fatal(err)
 		}
 		team.secrets = secrets
-		cfg.RequireSignedAPI, cfg.Secrets = true, secrets
+		// Team mode with local accounts: the Lambda API checks signatures.
+		cfg.Auth, cfg.Secrets = AuthConfig{Mode: AuthLocal}, secrets
 		cfg.Logger = slog.New(slog.NewTextHandler(team.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	for name, role := range map[string]lambdadeck.Role{"alice": lambdadeck.RoleRunner, "vera": lambdadeck.RoleViewer, "dan": lambdadeck.RoleRunner} {

@@ -197,6 +197,23 @@ func TestKeysPages(t *testing.T) {
 		t.Fatal("the admin's revoke did not revoke")
 	}
 
+	// Every create and revoke is in the audit log, by who did it; never a secret.
+	entries, err := env.db.AuditEntries(ctx, store.AuditFilter{Action: "key."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, e := range entries {
+		lines = append(lines, e.Actor+" "+e.Action+" "+e.Target)
+		if strings.Contains(e.Detail, secret) {
+			t.Error("an audit entry holds a secret")
+		}
+	}
+	want := []string{"root key.revoke " + id, "root key.create " + bobKey, "alice key.create " + id}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+
 	// Laptop mode: no account, a note instead of a form.
 	env.mu.Lock()
 	env.as = lambdadeck.LocalPrincipal

@@ -170,9 +170,7 @@ func (s *Server) lambdaAPI(h echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set("x-amzn-RequestId", uuid.NewString())
 		err := refuseCrossOrigin(c.Request())
 		if err == nil && s.requireSignedAPI {
-			if err = s.authenticateAPI(c); err == nil {
-				err = authorizeAPI(c)
-			}
+			err = s.authenticateAPI(c) // apiauth.go: the key's account
 		}
 		if err == nil {
 			err = s.authorizeLambdaAPI(c)

@@ -58,8 +58,10 @@ type Config struct {
 	// Routes are the HTTP front door's routes (frontdoor.go); nil for none.
 	Routes *apigw.Table
 	// RequireSignedAPI makes the Lambda API verify every request's AWS
-	// Signature Version 4 against the API keys in the store (team mode);
-	// Secrets must then be set. Off, any credentials are accepted.
+	// Signature Version 4 against the API keys in the store; team mode
+	// (Auth local, proxy or OIDC) always does. Secrets must then be set
+	// (without it no key is recognised). Off, in laptop mode, any
+	// credentials are accepted.
 	RequireSignedAPI bool
 	// Secrets opens the API keys' sealed secrets (store.OpenSecrets).
 	Secrets *store.Secrets
@@ -143,7 +145,7 @@ func New(cfg Config) (*Server, error) {
 		owner:        ownerUID(cfg.OwnerUID),
 		limits:       cfg.Limits.withDefaults(),
 
-		requireSignedAPI: cfg.RequireSignedAPI,
+		requireSignedAPI: cfg.RequireSignedAPI || auth.team(),
 		secrets:          cfg.Secrets,
 		retention:        cfg.Retention,
 		auth:             auth,

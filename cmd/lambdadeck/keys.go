@@ -129,6 +129,7 @@ func (a *App) createKey(ctx context.Context, args []string) int {
 	if err != nil {
 		return a.fail(err)
 	}
+	a.auditKey(ctx, db, store.AuditKeyCreate, key)
 	// The key on stdout, as lines of ~/.aws/credentials; the rest on stderr.
 	fmt.Fprintf(a.Stdout, "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", *profile, key.AccessKeyID, secret)
 	fmt.Fprintf(a.Stderr, "Created API key %q for %s (%s). Its secret is shown only now: add the lines above to ~/.aws/credentials,\n"+
@@ -198,9 +199,25 @@ func (a *App) revokeKey(ctx context.Context, args []string) int {
 		return a.fail(err)
 	}
 	defer db.Close()
-	if err := db.RevokeAPIKey(ctx, pos[0]); err != nil {
+	key, err := db.APIKey(ctx, pos[0])
+	if err != nil {
 		return a.fail(err)
 	}
+	if err := db.RevokeAPIKey(ctx, key.AccessKeyID); err != nil {
+		return a.fail(err)
+	}
+	a.auditKey(ctx, db, store.AuditKeyRevoke, key)
 	fmt.Fprintf(a.Stderr, "Revoked API key %s: requests signed with it are refused from now on.\n", pos[0])
 	return exitOK
+}
+
+// auditKey records a key change made on the command line in the audit
+// log, as the machine's owner ("local") with the OS user named; the change
+// is made already, so a failure is only reported.
+func (a *App) auditKey(ctx context.Context, db *store.DB, action string, key lambdadeck.APIKey) {
+	err := db.AppendAudit(ctx, store.AuditEntry{Actor: lambdadeck.LocalPrincipal.String(), Action: action, Target: key.AccessKeyID,
+		Detail: fmt.Sprintf("key %q of %s, with lambdadeck keys as OS user %s", key.Name, key.User, osUserName())})
+	if err != nil {
+		fmt.Fprintf(a.Stderr, "lambdadeck: warning: the audit log did not record it: %v\n", err)
+	}
 }

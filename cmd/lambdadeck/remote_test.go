@@ -37,7 +37,7 @@ func startTeamServer(t *testing.T, project string) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Config{Invoker: iv, Store: db, Version: "test", RequireSignedAPI: true,
+	srv, err := web.New(web.Config{Invoker: iv, Store: db, Version: "test", Auth: web.AuthConfig{Mode: web.AuthLocal},
 		Secrets: store.NewSecrets(filepath.Join(dir, store.SecretsFile))})
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +172,15 @@ func TestInvokeServer(t *testing.T) {
 		}
 		if code, stdout, _ := run(t, "", "keys", "list", "--db", dbPath); code != exitOK || !strings.Contains(stdout, "revoked ") || !strings.Contains(stdout, viewerID) {
 			t.Errorf("keys list after revoke:\n%s", stdout)
+		}
+		db, err := store.Open(context.Background(), dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		entries, err := db.AuditEntries(context.Background(), store.AuditFilter{Target: id})
+		if err != nil || len(entries) != 2 || entries[0].Action != store.AuditKeyRevoke || entries[1].Action != store.AuditKeyCreate || entries[0].Actor != "local" {
+			t.Errorf("audit entries of the key: %+v, %v", entries, err)
 		}
 	})
 
