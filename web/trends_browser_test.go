@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -79,8 +80,14 @@ func TestBrowserTrendsAndErrorGroups(t *testing.T) {
 		chromedp.Click(chromedp.CSS(byID("trends-link"))),
 		chromedp.WaitVisible(chromedp.CSS(byID("trend-range"))),
 		chromedp.SetValue(chromedp.CSS("#t-range"), "1h"),
+		// The table is on the page before the form is sent too: mark this
+		// document, and wait for the table of an unmarked one (the answer).
+		func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Evaluate[string](`document.body.dataset.before = "1"`)(ctx, t)
+			return chromedp.Void{}, err
+		},
 		chromedp.Click(chromedp.CSS(byID("trend-range")+" button")),
-		chromedp.WaitVisible(chromedp.CSS(byID("trend-table"))),
+		chromedp.WaitVisible(chromedp.CSS("body:not([data-before]) "+byID("trend-table"))),
 	)
 	if got := read("url", chromedp.Location()); !strings.HasSuffix(got, "/functions/shop/trends?range=1h") {
 		t.Errorf("the range form went to %s", got)
