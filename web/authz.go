@@ -179,7 +179,7 @@ func requireRole(c echo.Context, need lambdadeck.Role) error {
 // requireLambdaRole refuses a Lambda API request whose principal lacks
 // role, with the AccessDeniedException AWS answers (403, in AWS's JSON
 // format once the lambdaAPI wrapper writes it). The SigV4 check (apiauth.go)
-// check sets the principal first; an unsigned request in team mode is
+// sets the principal first; an unsigned request in team mode is
 // anonymous, with no role.
 func requireLambdaRole(c echo.Context, role lambdadeck.Role) error {
 	p := principalOf(c)
